@@ -1,0 +1,65 @@
+import Foundation
+
+/// Events that attributiond writes into its own inbox: signups and partner
+/// profiles given through the API or CLI. Keeping them in the inbox, beside
+/// Stripe's events, lets `events rebuild` re-derive every table from the inbox alone.
+public enum LocalEvent {
+    public static let signupType = "attributiond.signup"
+    public static let partnerType = "attributiond.partner"
+
+    /// A customer's signup with the partner who referred them.
+    public struct Signup: Sendable, Equatable, Codable {
+        public var customerKey: String
+        public var partnerKey: String
+        public var email: String?
+        public var name: String?
+
+        enum CodingKeys: String, CodingKey {
+            case customerKey = "customer_key", partnerKey = "partner_key", email, name
+        }
+
+        public init(customerKey: String, partnerKey: String, email: String? = nil, name: String? = nil) {
+            self.customerKey = customerKey
+            self.partnerKey = partnerKey
+            self.email = email
+            self.name = name
+        }
+
+        public init(event: StripeEvent) throws(SnapshotError) {
+            guard let key = event.object["customer_key"]?.string else { throw .missingField("signup customer_key") }
+            guard let partner = event.object["partner_key"]?.string else { throw .missingField("signup partner_key") }
+            self.init(customerKey: key, partnerKey: partner,
+                      email: event.object["email"]?.string, name: event.object["name"]?.string)
+        }
+
+        /// One signup per customer key: a repeated signup is a duplicate event.
+        public var eventId: String { "signup_\(customerKey)" }
+    }
+
+    /// A partner's name and email, as an administrator gave them.
+    public struct PartnerProfile: Sendable, Equatable, Codable {
+        public var partnerKey: String
+        public var name: String?
+        public var email: String?
+
+        enum CodingKeys: String, CodingKey { case partnerKey = "partner_key", name, email }
+
+        public init(partnerKey: String, name: String? = nil, email: String? = nil) {
+            self.partnerKey = partnerKey
+            self.name = name
+            self.email = email
+        }
+
+        public init(event: StripeEvent) throws(SnapshotError) {
+            guard let key = event.object["partner_key"]?.string else { throw .missingField("partner_key") }
+            self.init(partnerKey: key, name: event.object["name"]?.string, email: event.object["email"]?.string)
+        }
+    }
+
+    /// The raw JSON of a local event in the same envelope as Stripe's.
+    public static func envelope(id: String, type: String, created: Int64, object: some Encodable) throws -> String {
+        let objectJSON = String(decoding: try JSONEncoder().encode(object), as: UTF8.self)
+        let idJSON = String(decoding: try JSONEncoder().encode(id), as: UTF8.self)
+        return #"{"id":\#(idJSON),"object":"event","type":"\#(type)","created":\#(created),"livemode":true,"data":{"object":\#(objectJSON)}}"#
+    }
+}

@@ -1,0 +1,47 @@
+import AttributionCore
+import AttributionStore
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// The pieces of a running daemon, built from settings and an open database.
+/// Tests build the same application and drive it through `app.test(.router)`.
+public func buildApplication(
+    settings: ServerSettings,
+    database: AppDatabase,
+    logger: Logger,
+    metrics: MetricsEndpoint? = nil,
+    clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) },
+    onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    let worker = WorkerService(database: database, settings: settings, logger: Logger.labelled("worker", like: logger),
+                               clock: clock)
+    let inbox = InboxWriter(database: database, clock: clock, onCommit: { _ in worker.wake() })
+    let router = Router()
+    router.middlewares.add(RequestTimingMiddleware())
+    WebhookController(
+        verifier: StripeSignatureVerifier(secrets: settings.secrets, tolerance: settings.toleranceSeconds),
+        inbox: inbox, bodyLimit: settings.bodyLimit, clock: clock
+    ).addRoutes(to: router)
+    HealthController(database: database, worker: worker, metrics: metrics).addRoutes(to: router)
+    let httpLogger = Logger.labelled("http", like: logger)
+    return Application(
+        router: router,
+        server: .http1(configuration: .init(idleTimeout: .milliseconds(Int64(settings.idleTimeoutSeconds * 1000)))),
+        configuration: ApplicationConfiguration(address: .hostname(settings.host, port: settings.port),
+                                                serverName: "attributiond"),
+        services: [worker],
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
+        logger: httpLogger
+    )
+}
+
+extension Logger {
+    /// A logger for one component (`http`, `worker`, `store`) at the level of `other`.
+    public static func labelled(_ label: String, like other: Logger) -> Logger {
+        var logger = Logger(label: label)
+        logger.logLevel = other.logLevel
+        return logger
+    }
+}

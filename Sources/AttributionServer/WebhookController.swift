@@ -1,0 +1,79 @@
+import AttributionCore
+import AttributionStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// `POST /webhooks/stripe`: verify, decode, store durably, then answer.
+struct WebhookController: Sendable {
+    let verifier: StripeSignatureVerifier
+    let inbox: InboxWriter
+    let bodyLimit: Int
+    let clock: @Sendable () -> Int64
+
+    func addRoutes(to router: Router<BasicRequestContext>) {
+        router.post("/webhooks/stripe") { request, context in
+            try await self.receive(request, context: context)
+        }
+    }
+
+    func receive(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        var request = request
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: bodyLimit)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            WebhookOutcome.tooLarge.count()
+            context.logger.notice("webhook refused", metadata: [LogKey.outcome: "too_large"])
+            return .jsonError(.contentTooLarge, "body larger than \(bodyLimit) bytes")
+        }
+        let bytes = body.readableBytesView
+        do {
+            try verifier.verify(payload: bytes, header: request.headers[.stripeSignature], now: clock())
+        } catch {
+            WebhookOutcome.badSignature.count()
+            context.logger.notice("webhook refused", metadata: [LogKey.outcome: "bad_signature", LogKey.error: "\(error)"])
+            return .jsonError(.badRequest, error.description)
+        }
+        let event: StripeEvent
+        do {
+            event = try StripeEvent.decode(bytes)
+        } catch {
+            WebhookOutcome.notAnEvent.count()
+            context.logger.notice("webhook refused", metadata: [LogKey.outcome: "not_an_event", LogKey.error: "\(error)"])
+            return .jsonError(.badRequest, error.description)
+        }
+        let payload = String(decoding: bytes, as: UTF8.self)
+        let logMeta: Logger.Metadata = [LogKey.eventId: "\(event.id)", LogKey.eventType: "\(event.type)"]
+        do {
+            let outcome = try await inbox.submit(NewInboxEvent(event: event, payload: payload))
+            let label = outcome == .stored ? WebhookOutcome.accepted : .duplicate
+            label.count()
+            context.logger.info("webhook \(label.rawValue)", metadata: logMeta)
+            return .json(.ok, #"{"received":true,"duplicate":\#(outcome == .duplicate)}"#)
+        } catch {
+            WebhookOutcome.unavailable.count()
+            context.logger.error("webhook not stored, answering 503",
+                                 metadata: logMeta.merging([LogKey.error: "\(error)"]) { a, _ in a })
+            return .jsonError(.serviceUnavailable, "store unavailable, retry later")
+        }
+    }
+}
+
+extension HTTPField.Name {
+    static let stripeSignature = Self("Stripe-Signature")!
+}
+
+extension Response {
+    static func json(_ status: HTTPResponse.Status, _ text: String) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"],
+                 body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// `{"error": "..."}` with the message escaped as JSON.
+    static func jsonError(_ status: HTTPResponse.Status, _ message: String) -> Response {
+        let escaped = (try? JSONEncoder().encode(message)).map { String(decoding: $0, as: UTF8.self) } ?? "\"error\""
+        return json(status, #"{"error":\#(escaped)}"#)
+    }
+}

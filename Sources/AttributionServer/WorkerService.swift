@@ -1,0 +1,100 @@
+import AttributionStore
+import Foundation
+import Logging
+import Metrics
+import ServiceLifecycle
+import Synchronization
+
+/// Applies inbox events to the domain tables, in batches, for as long as the daemon runs.
+///
+/// It wakes when the intake commits new events (no polling delay on the hot
+/// path) and once a second for retries that became due. A failing event is
+/// written onto its row; the loop itself never stops on one.
+public final class WorkerService: Service, Sendable {
+    private let database: AppDatabase
+    private let settings: ServerSettings
+    private let logger: Logger
+    private let clock: @Sendable () -> Int64
+    private let wakeStream: AsyncStream<Void>
+    private let wakeContinuation: AsyncStream<Void>.Continuation
+    /// Unix time of the last completed loop turn; `/readyz` and the watchdog read it.
+    private let heartbeat = Atomic<Int64>(0)
+    private let running = Atomic<Bool>(false)
+    let batchSize: Int
+
+    public init(database: AppDatabase, settings: ServerSettings, logger: Logger, batchSize: Int = 200,
+                clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) {
+        self.database = database
+        self.settings = settings
+        self.logger = logger
+        self.clock = clock
+        self.batchSize = batchSize
+        (wakeStream, wakeContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Asks the worker to look at the inbox now.
+    public func wake() { wakeContinuation.yield() }
+
+    /// True while the loop runs and has completed a turn in the last `maxAge` seconds.
+    public func isAlive(maxAge: Int64 = 30) -> Bool {
+        running.load(ordering: .relaxed) && clock() - heartbeat.load(ordering: .relaxed) <= maxAge
+    }
+
+    public func run() async throws {
+        running.store(true, ordering: .relaxed)
+        defer { running.store(false, ordering: .relaxed) }
+        let ticker = Task { [wakeContinuation] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                wakeContinuation.yield()
+            }
+        }
+        defer { ticker.cancel() }
+        logger.info("worker started")
+        wake()
+        for await _ in wakeStream.cancelOnGracefulShutdown() {
+            await drain()
+            heartbeat.store(clock(), ordering: .relaxed)
+        }
+        logger.info("worker stopped")
+    }
+
+    /// Applies due events until fewer than a full batch remain.
+    func drain() async {
+        while !Task.isCancelled {
+            let start = ContinuousClock.now
+            do {
+                let result = try await database.applyDue(limit: batchSize, settings: settings.apply,
+                                                         retry: settings.retry, now: clock())
+                report(result, elapsed: ContinuousClock.now - start)
+                heartbeat.store(clock(), ordering: .relaxed)
+                if result.processed < batchSize { return }
+            } catch {
+                logger.error("cannot apply events, will retry", metadata: [LogKey.error: "\(error)"])
+                return
+            }
+        }
+    }
+
+    private func report(_ result: BatchResult, elapsed: Duration) {
+        guard result.processed > 0 else { return }
+        Timer(label: MetricName.applyLatency).record(duration: elapsed)
+        for (id, type, applied) in result.outcomes {
+            let outcome = applied == .applied ? "applied" : "ignored"
+            Counter(label: MetricName.events, dimensions: [("type", type), ("outcome", outcome)]).increment()
+            logger.debug("event \(outcome)", metadata: [LogKey.eventId: "\(id)", LogKey.eventType: "\(type)"])
+        }
+        for failure in result.failed {
+            let outcome = failure.dead ? "dead" : "failed"
+            Counter(label: MetricName.events, dimensions: [("type", failure.type), ("outcome", outcome)]).increment()
+            let meta: Logger.Metadata = [LogKey.eventId: "\(failure.id)", LogKey.eventType: "\(failure.type)",
+                                         LogKey.error: "\(failure.error)"]
+            if failure.dead { logger.error("event dead after retries", metadata: meta) }
+            else { logger.warning("event failed, will retry", metadata: meta) }
+        }
+        for conflict in result.conflicts {
+            Counter(label: MetricName.attributionConflicts).increment()
+            logger.warning("attribution conflict: \(conflict)")
+        }
+    }
+}

@@ -1,0 +1,134 @@
+import AttributionCore
+import Foundation
+import GRDB
+
+/// The result of one worker batch.
+public struct BatchResult: Sendable, Equatable {
+    public var applied: [String] = []
+    public var ignored: [String] = []
+    /// Event id, type and error of each event that failed this time.
+    public var failed: [(id: String, type: String, error: String, dead: Bool)] = []
+    public var conflicts: [String] = []
+    /// Every event applied or ignored, in order, for logs and metrics.
+    public var outcomes: [(id: String, type: String, outcome: ApplyOutcome)] = []
+    public var processed: Int { applied.count + ignored.count + failed.count }
+
+    public static func == (a: BatchResult, b: BatchResult) -> Bool {
+        a.applied == b.applied && a.ignored == b.ignored && a.failed.map(\.id) == b.failed.map(\.id)
+    }
+}
+
+/// When and how often a failed event is tried again.
+public struct RetryPolicy: Sendable {
+    public var maxAttempts: Int
+    public var baseDelay: Int64
+    public var maxDelay: Int64
+
+    public init(maxAttempts: Int = 8, baseDelay: Int64 = 2, maxDelay: Int64 = 3600) {
+        self.maxAttempts = maxAttempts
+        self.baseDelay = baseDelay
+        self.maxDelay = maxDelay
+    }
+
+    /// Exponential backoff: base, 2×base, 4×base … capped.
+    public func delay(afterAttempt attempt: Int) -> Int64 {
+        let exponent = min(max(attempt - 1, 0), 30)
+        return min(baseDelay << Int64(exponent), maxDelay)
+    }
+}
+
+extension AppDatabase {
+    /// Applies up to `limit` due events in one transaction, each inside its own
+    /// savepoint together with its inbox status change: one bad event rolls back
+    /// alone and is marked `failed` (or `dead`), the others commit.
+    public func applyDue(limit: Int = 200, settings: ApplySettings, retry: RetryPolicy = RetryPolicy(),
+                         now: Int64) async throws(StoreError) -> BatchResult {
+        do {
+            return try await writer.write { db in
+                let due = try db.all("""
+                    SELECT seq, event_id, type, payload, attempts FROM inbox_events
+                    WHERE status IN ('pending', 'failed') AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
+                    ORDER BY seq LIMIT ?
+                    """, [Timestamp.iso(now), limit])
+                var result = BatchResult()
+                for row in due {
+                    try Self.applyOne(row, in: db, settings: settings, retry: retry, now: now, into: &result)
+                }
+                return result
+            }
+        } catch {
+            throw StoreError.wrap(error, "apply events")
+        }
+    }
+
+    static func applyOne(_ row: Row, in db: Database, settings: ApplySettings, retry: RetryPolicy, now: Int64,
+                         into result: inout BatchResult) throws {
+        let seq: Int64 = row["seq"]
+        let eventId: String = row["event_id"]
+        let type: String = row["type"]
+        var outcome = ApplyOutcome.ignored
+        var conflicts: [String] = []
+        do {
+            try db.inSavepoint {
+                let event = try StripeEvent.decode(Array((row["payload"] as String).utf8))
+                var projector = Projector(db: db, settings: settings)
+                outcome = try projector.apply(event)
+                conflicts = projector.conflicts
+                try db.run("""
+                    UPDATE inbox_events SET status = ?, applied_at = ?, last_error = NULL, next_attempt_at = NULL
+                    WHERE seq = ?
+                    """, [outcome == .applied ? "applied" : "ignored", Timestamp.iso(now), seq])
+                return .commit
+            }
+            result.conflicts += conflicts
+            result.outcomes.append((eventId, type, outcome))
+            if outcome == .applied { result.applied.append(eventId) } else { result.ignored.append(eventId) }
+        } catch {
+            if let e = error as? DatabaseError, e.isInterrupt { throw error }
+            let attempts = (row["attempts"] as Int) + 1
+            let dead = attempts >= retry.maxAttempts
+            let message = "\(error)"
+            try db.run("""
+                UPDATE inbox_events SET status = ?, attempts = ?, last_error = ?, next_attempt_at = ?
+                WHERE seq = ?
+                """, [dead ? "dead" : "failed", attempts, message,
+                      dead ? nil : Timestamp.iso(now + retry.delay(afterAttempt: attempts)), seq])
+            result.failed.append((eventId, type, message, dead))
+        }
+    }
+
+    /// Re-derives every domain table from the inbox alone, in one transaction.
+    /// Events are applied in arrival order; the result equals incremental application.
+    @discardableResult
+    public func rebuild(settings: ApplySettings, now: Int64) throws(StoreError) -> BatchResult {
+        do {
+            return try writer.write { db in
+                for table in Self.derivedTables { try db.execute(sql: "DELETE FROM \(table)") }
+                try db.execute(sql: "UPDATE inbox_events SET status = 'pending', attempts = 0, next_attempt_at = NULL")
+                var result = BatchResult()
+                let rows = try Row.fetchCursor(db, sql: "SELECT seq, event_id, type, payload, attempts FROM inbox_events ORDER BY seq")
+                // One attempt each: an event that fails here is left `failed` for the worker to retry.
+                let policy = RetryPolicy(maxAttempts: Int.max)
+                var all: [Row] = []
+                while let row = try rows.next() { all.append(row.copy()) }
+                for row in all {
+                    try Self.applyOne(row, in: db, settings: settings, retry: policy, now: now, into: &result)
+                }
+                return result
+            }
+        } catch {
+            throw StoreError.wrap(error, "rebuild the domain tables")
+        }
+    }
+
+    /// Tables re-derived from the inbox (everything but the inbox, reward rules and settings).
+    static let derivedTables = [
+        "customers", "partners", "transactions", "subscriptions",
+        "fact_customers", "fact_charges", "fact_subscriptions", "fact_invoices", "fact_invoice_payments",
+        "fact_key_sightings", "fact_partner_evidence", "fact_partner_profiles",
+    ]
+}
+
+extension DatabaseError {
+    var isInterrupt: Bool { resultCode == .SQLITE_INTERRUPT }
+}

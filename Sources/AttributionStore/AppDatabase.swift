@@ -1,0 +1,69 @@
+import Foundation
+import GRDB
+import Logging
+
+/// The only door into the SQLite database: WAL mode, `synchronous=FULL`,
+/// a busy timeout, foreign keys on, and the migrations applied.
+///
+/// `synchronous=FULL` makes every commit fsync the WAL, so an event that was
+/// acknowledged survives a process crash and a power loss.
+public struct AppDatabase: Sendable {
+    public let writer: any DatabaseWriter
+    public let path: String
+
+    /// Opens (creating if needed) the database at `path` and migrates it.
+    public static func open(path: String, busyTimeout: TimeInterval = 5, readonly: Bool = false) throws(StoreError) -> AppDatabase {
+        var config = Configuration()
+        config.busyMode = .timeout(busyTimeout)
+        config.readonly = readonly
+        config.label = "attributiond"
+        do {
+            if !readonly {
+                let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            }
+            let pool = try DatabasePool(path: path, configuration: config)
+            let db = AppDatabase(writer: pool, path: path)
+            if !readonly {
+                try db.enforceFullSync()
+                try db.migrate()
+            }
+            return db
+        } catch {
+            throw StoreError.wrap(error, "open database at \(path)")
+        }
+    }
+
+    /// An empty in-memory database for tests.
+    public static func makeEmpty() throws -> AppDatabase {
+        let db = AppDatabase(writer: try DatabaseQueue(), path: ":memory:")
+        try db.migrate()
+        return db
+    }
+
+    init(writer: any DatabaseWriter, path: String) {
+        self.writer = writer
+        self.path = path
+    }
+
+    /// GRDB's pool sets `synchronous=NORMAL` on its writer after `prepareDatabase`;
+    /// set FULL afterwards and read it back, since durability rests on it.
+    private func enforceFullSync() throws {
+        try writer.barrierWriteWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            let mode = try Int.fetchOne(db, sql: "PRAGMA synchronous")
+            guard mode == 2 else { throw StoreError.failed("cannot set synchronous=FULL: SQLite reports \(mode ?? -1)") }
+        }
+    }
+
+    /// PRAGMA values that the README promises, for `status` and tests.
+    public func pragmas() throws -> [String: String] {
+        try writer.barrierWriteWithoutTransaction { db in
+            var out: [String: String] = [:]
+            for name in ["journal_mode", "synchronous", "foreign_keys", "busy_timeout", "user_version"] {
+                out[name] = try String.fetchOne(db, sql: "PRAGMA \(name)")
+            }
+            return out
+        }
+    }
+}

@@ -1,0 +1,113 @@
+import AttributionCore
+import GRDB
+
+/// Re-derivation of `customers` rows.
+///
+/// A customer is known by a customer key, a Stripe customer id, or both. The
+/// link from a Stripe customer to its key is its best key sighting (the
+/// customer object's own metadata first, then signups, then charges and
+/// invoices; earliest first). The partner is the earliest partner evidence
+/// for either identity. Rows for every identity linked to the touched ones
+/// are rewritten, so merging a signup row with its Stripe customer gives the
+/// same result whichever arrives first.
+extension Projector {
+    mutating func recomputeCustomers(keys: [String], customers: [String], newPartner: String?) throws {
+        var keySet = Set(keys)
+        var customerSet = Set(customers)
+        try closeOverLinks(keys: &keySet, customers: &customerSet)
+
+        for key in keySet {
+            try db.run("DELETE FROM customers WHERE customer_key = ?", [key])
+        }
+        for customer in customerSet {
+            try db.run("DELETE FROM customers WHERE stripe_customer_id = ?", [customer])
+        }
+        var placed = Set<String>()
+        for key in keySet.sorted() {
+            let customer = try customerLinked(toKey: key)
+            if let customer { placed.insert(customer) }
+            try insertCustomer(key: key, customer: customer, newPartner: newPartner)
+        }
+        for customer in customerSet.sorted() where !placed.contains(customer) {
+            // A Stripe customer with no key of its own (or whose key belongs to another) stands alone.
+            if try db.one("SELECT 1 FROM fact_customers WHERE stripe_customer_id = ?", [customer]) != nil {
+                try insertCustomer(key: nil, customer: customer, newPartner: newPartner)
+            }
+        }
+    }
+
+    /// Adds every key and Stripe customer reachable through key sightings.
+    private func closeOverLinks(keys: inout Set<String>, customers: inout Set<String>) throws {
+        var pendingKeys = Array(keys)
+        var pendingCustomers = Array(customers)
+        while !pendingKeys.isEmpty || !pendingCustomers.isEmpty {
+            if let customer = pendingCustomers.popLast() {
+                if let key = try keyLinked(toCustomer: customer), keys.insert(key).inserted {
+                    pendingKeys.append(key)
+                }
+            } else if let key = pendingKeys.popLast() {
+                for customer in try db.strings("""
+                    SELECT DISTINCT stripe_customer_id FROM fact_key_sightings
+                    WHERE customer_key = ? AND stripe_customer_id IS NOT NULL
+                    """, [key]) where customers.insert(customer).inserted {
+                    pendingCustomers.append(customer)
+                }
+            }
+        }
+    }
+
+    /// The key a Stripe customer is known by: its best sighting.
+    func keyLinked(toCustomer customer: String) throws -> String? {
+        try db.strings("""
+            SELECT customer_key FROM fact_key_sightings WHERE stripe_customer_id = ?
+            ORDER BY priority, at, ref LIMIT 1
+            """, [customer]).first
+    }
+
+    /// The Stripe customer a key's row holds: the first, by its own link, whose best key is this one.
+    private func customerLinked(toKey key: String) throws -> String? {
+        let candidates = try db.strings("""
+            SELECT stripe_customer_id FROM fact_key_sightings
+            WHERE customer_key = ? AND stripe_customer_id IS NOT NULL
+            ORDER BY priority, at, ref
+            """, [key])
+        for candidate in candidates where try keyLinked(toCustomer: candidate) == key {
+            return candidate
+        }
+        return nil
+    }
+
+    private mutating func insertCustomer(key: String?, customer: String?, newPartner: String?) throws {
+        let snapshot = try customer.flatMap {
+            try db.one("SELECT * FROM fact_customers WHERE stripe_customer_id = ?", [$0])
+        }
+        let sightings = try key.map {
+            try db.all("SELECT * FROM fact_key_sightings WHERE customer_key = ? ORDER BY at, ref", [$0])
+        } ?? []
+        let evidence = try db.all("""
+            SELECT partner_key, at FROM fact_partner_evidence
+            WHERE (identity_kind = 'key' AND identity = ?) OR (identity_kind = 'customer' AND identity = ?)
+            ORDER BY at, partner_key
+            """, [key, customer])
+        guard snapshot != nil || !sightings.isEmpty else { return }
+
+        let partner: String? = evidence.first?["partner_key"]
+        if let newPartner, let partner, newPartner != partner {
+            conflicts.append("customer \(key ?? customer ?? "?") stays with partner \(partner), not \(newPartner)")
+        }
+        let signup = sightings.last { ($0["priority"] as Int64) == 1 }
+        let created = ([snapshot?["created_at"] as Int64?] + sightings.map { $0["at"] as Int64? }).compactMap { $0 }.min()!
+        let updated = ([snapshot?["v_created"] as Int64?] + sightings.map { $0["at"] as Int64? }
+            + evidence.map { $0["at"] as Int64? }).compactMap { $0 }.max()!
+        let livemode: Int64 = snapshot?["livemode"] ?? sightings.first?["livemode"] ?? 1
+        try db.run("""
+            INSERT INTO customers (customer_key, stripe_customer_id, partner_key, email, name, livemode,
+                                   created_at, updated_at, deleted_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, [key, customer, partner,
+                  snapshot?["email"] as String? ?? signup?["email"] as String?,
+                  snapshot?["name"] as String? ?? signup?["name"] as String?,
+                  livemode, Timestamp.iso(created), Timestamp.iso(updated),
+                  (snapshot?["deleted_at"] as Int64?).map(Timestamp.iso)])
+    }
+}

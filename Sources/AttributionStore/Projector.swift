@@ -1,0 +1,255 @@
+import AttributionCore
+import GRDB
+
+/// Applies one Stripe event to the fact tables, then re-derives the public
+/// rows it touches. Every merge is order-independent (latest snapshot by
+/// event version, flags that only turn on, amounts that only grow, sets of
+/// sightings), so the tables depend only on the set of events applied.
+struct Projector {
+    let db: Database
+    let settings: ApplySettings
+    /// Customers whose partner changed because of earlier-dated evidence; logged and counted.
+    var conflicts: [String] = []
+
+    init(db: Database, settings: ApplySettings) {
+        self.db = db
+        self.settings = settings
+    }
+
+    mutating func apply(_ event: StripeEvent) throws -> ApplyOutcome {
+        switch event.type {
+        case "customer.created", "customer.updated", "customer.deleted":
+            try applyCustomer(CustomerSnapshot(event: event))
+        case "charge.succeeded", "charge.captured", "charge.updated", "charge.refunded", "charge.failed", "charge.expired":
+            try applyCharge(ChargeSnapshot(event: event))
+        case "customer.subscription.created", "customer.subscription.updated", "customer.subscription.deleted":
+            try applySubscription(SubscriptionSnapshot(event: event))
+        case "invoice.payment_succeeded", "invoice.paid":
+            try applyInvoice(InvoiceSnapshot(event: event))
+        case "invoice_payment.paid":
+            try applyInvoicePayment(InvoicePaymentLink(event: event))
+        case LocalEvent.signupType:
+            try applySignup(LocalEvent.Signup(event: event), event: event)
+        case LocalEvent.partnerType:
+            try applyPartnerProfile(LocalEvent.PartnerProfile(event: event), event: event)
+        default:
+            return .ignored
+        }
+        return .applied
+    }
+
+    // MARK: Customers
+
+    private mutating func applyCustomer(_ s: CustomerSnapshot) throws {
+        try db.run("""
+            INSERT INTO fact_customers (stripe_customer_id, v_created, v_rank, v_event, email, name,
+                                        customer_key, livemode, created_at, deleted_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (stripe_customer_id) DO UPDATE SET
+                email        = iif(newer, excluded.email, email),
+                name         = iif(newer, excluded.name, name),
+                customer_key = iif(newer, excluded.customer_key, customer_key),
+                livemode     = iif(newer, excluded.livemode, livemode),
+                created_at   = min(created_at, excluded.created_at),
+                deleted_at   = coalesce(max(deleted_at, excluded.deleted_at), deleted_at, excluded.deleted_at),
+                v_created    = iif(newer, excluded.v_created, v_created),
+                v_rank       = iif(newer, excluded.v_rank, v_rank),
+                v_event      = iif(newer, excluded.v_event, v_event)
+            """.replacingOccurrences(of: "newer", with: Self.newerSQL),
+            [s.id, s.version.created, s.version.rank, s.version.eventId, s.email, s.name,
+             s.keys.customerKey, s.livemode, s.createdAt, s.deletedAt])
+        if let key = s.keys.customerKey {
+            try addSighting(key: key, customer: s.id, priority: 0, version: s.version, livemode: s.livemode,
+                            email: s.email, name: s.name)
+        }
+        if let partner = s.keys.partnerKey {
+            try addEvidence(kind: "customer", identity: s.id, partner: partner, version: s.version, source: "stripe")
+        }
+        try recomputeCustomers(keys: [s.keys.customerKey].compactMap { $0 }, customers: [s.id],
+                               newPartner: s.keys.partnerKey)
+        if let partner = s.keys.partnerKey { try recomputePartner(partner) }
+    }
+
+    /// `excluded` (the incoming snapshot) is newer than the stored one.
+    static let newerSQL = "((excluded.v_created, excluded.v_rank, excluded.v_event) > (v_created, v_rank, v_event))"
+
+    // MARK: Charges and invoices
+
+    private mutating func applyCharge(_ c: ChargeSnapshot) throws {
+        try db.run("""
+            INSERT INTO fact_charges (charge_id, v_created, v_rank, v_event, status, amount, currency,
+                stripe_customer_id, customer_key, partner_key, product_key, invoice_id, payment_intent_id,
+                livemode, created_at, max_refunded, reversed)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (charge_id) DO UPDATE SET
+                status             = iif(newer, excluded.status, status),
+                amount             = iif(newer, excluded.amount, amount),
+                currency           = iif(newer, excluded.currency, currency),
+                stripe_customer_id = iif(newer, excluded.stripe_customer_id, stripe_customer_id),
+                customer_key       = iif(newer, excluded.customer_key, customer_key),
+                partner_key        = iif(newer, excluded.partner_key, partner_key),
+                product_key        = iif(newer, excluded.product_key, product_key),
+                invoice_id         = coalesce(invoice_id, excluded.invoice_id),
+                payment_intent_id  = coalesce(payment_intent_id, excluded.payment_intent_id),
+                livemode           = iif(newer, excluded.livemode, livemode),
+                created_at         = min(created_at, excluded.created_at),
+                max_refunded       = max(max_refunded, excluded.max_refunded),
+                reversed           = max(reversed, excluded.reversed),
+                v_created          = iif(newer, excluded.v_created, v_created),
+                v_rank             = iif(newer, excluded.v_rank, v_rank),
+                v_event            = iif(newer, excluded.v_event, v_event)
+            """.replacingOccurrences(of: "newer", with: Self.newerSQL),
+            [c.id, c.version.created, c.version.rank, c.version.eventId, c.status, c.amount, c.currency,
+             c.customerId, c.keys.customerKey, c.keys.partnerKey, c.keys.productKey, c.invoiceId,
+             c.paymentIntentId, c.livemode, c.createdAt, c.amountRefunded, c.reversed])
+        try noteKeys(c.keys, customer: c.customerId, transaction: c.id, version: c.version, livemode: c.livemode)
+        try recomputeChargeTransaction(c.id)
+        for invoice in try invoices(paidBy: c.id) { try recomputeInvoiceTransaction(invoice) }
+    }
+
+    private mutating func applyInvoice(_ i: InvoiceSnapshot) throws {
+        try db.run("""
+            INSERT INTO fact_invoices (invoice_id, v_created, v_rank, v_event, amount_paid, currency,
+                stripe_customer_id, customer_key, partner_key, product_key, livemode, paid_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (invoice_id) DO UPDATE SET
+                amount_paid        = iif(newer, excluded.amount_paid, amount_paid),
+                currency           = iif(newer, excluded.currency, currency),
+                stripe_customer_id = iif(newer, excluded.stripe_customer_id, stripe_customer_id),
+                customer_key       = iif(newer, excluded.customer_key, customer_key),
+                partner_key        = iif(newer, excluded.partner_key, partner_key),
+                product_key        = iif(newer, excluded.product_key, product_key),
+                livemode           = iif(newer, excluded.livemode, livemode),
+                paid_at            = min(paid_at, excluded.paid_at),
+                v_created          = iif(newer, excluded.v_created, v_created),
+                v_rank             = iif(newer, excluded.v_rank, v_rank),
+                v_event            = iif(newer, excluded.v_event, v_event)
+            """.replacingOccurrences(of: "newer", with: Self.newerSQL),
+            [i.id, i.version.created, i.version.rank, i.version.eventId, i.amountPaid, i.currency,
+             i.customerId, i.keys.customerKey, i.keys.partnerKey, i.keys.productKey, i.livemode, i.paidAt])
+        for payer in [i.chargeId, i.paymentIntentId].compactMap({ $0 }) {
+            try linkPayment(invoice: i.id, payer: payer)
+        }
+        try noteKeys(i.keys, customer: i.customerId, transaction: i.id, version: i.version, livemode: i.livemode)
+        try recomputeInvoiceTransaction(i.id)
+    }
+
+    private mutating func applyInvoicePayment(_ link: InvoicePaymentLink) throws {
+        for payer in [link.chargeId, link.paymentIntentId].compactMap({ $0 }) {
+            try linkPayment(invoice: link.invoiceId, payer: payer)
+        }
+        try recomputeInvoiceTransaction(link.invoiceId)
+    }
+
+    private func linkPayment(invoice: String, payer: String) throws {
+        try db.run("INSERT OR IGNORE INTO fact_invoice_payments (invoice_id, payer_id) VALUES (?, ?)", [invoice, payer])
+        // The charges it names are no longer one-off payments in invoice mode.
+        for charge in try db.strings("SELECT charge_id FROM fact_charges WHERE charge_id = ? OR payment_intent_id = ?",
+                                     [payer, payer]) {
+            try recomputeChargeTransaction(charge)
+        }
+    }
+
+    /// The keys on a charge or invoice: a customer key creates or links its
+    /// customer; a partner key is evidence for the customer, or for the
+    /// transaction itself when it has no customer.
+    private mutating func noteKeys(_ keys: AttributionKeys, customer: String?, transaction: String,
+                                   version: EventVersion, livemode: Bool) throws {
+        if let key = keys.customerKey {
+            try addSighting(key: key, customer: customer, priority: 2, version: version, livemode: livemode)
+        }
+        guard let partner = keys.partnerKey else { return }
+        if let key = keys.customerKey {
+            try addEvidence(kind: "key", identity: key, partner: partner, version: version, source: "stripe")
+        } else if let customer {
+            try addEvidence(kind: "customer", identity: customer, partner: partner, version: version, source: "stripe")
+        } else {
+            try addEvidence(kind: "transaction", identity: transaction, partner: partner, version: version, source: "stripe")
+        }
+        if keys.customerKey != nil || customer != nil {
+            try recomputeCustomers(keys: [keys.customerKey].compactMap { $0 }, customers: [customer].compactMap { $0 },
+                                   newPartner: partner)
+        }
+        try recomputePartner(partner)
+    }
+
+    // MARK: Subscriptions
+
+    private func applySubscription(_ s: SubscriptionSnapshot) throws {
+        try db.run("""
+            INSERT INTO fact_subscriptions (subscription_id, v_created, v_rank, v_event, stripe_customer_id, status,
+                price_id, product_id, amount, currency, interval, current_period_end, cancel_at_period_end,
+                canceled_at, livemode, deleted)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (subscription_id) DO UPDATE SET
+                stripe_customer_id   = iif(newer, excluded.stripe_customer_id, stripe_customer_id),
+                status               = iif(newer, excluded.status, status),
+                price_id             = iif(newer, excluded.price_id, price_id),
+                product_id           = iif(newer, excluded.product_id, product_id),
+                amount               = iif(newer, excluded.amount, amount),
+                currency             = iif(newer, excluded.currency, currency),
+                interval             = iif(newer, excluded.interval, interval),
+                current_period_end   = iif(newer, excluded.current_period_end, current_period_end),
+                cancel_at_period_end = iif(newer, excluded.cancel_at_period_end, cancel_at_period_end),
+                canceled_at          = iif(newer, excluded.canceled_at, canceled_at),
+                livemode             = iif(newer, excluded.livemode, livemode),
+                deleted              = max(deleted, excluded.deleted),
+                v_created            = iif(newer, excluded.v_created, v_created),
+                v_rank               = iif(newer, excluded.v_rank, v_rank),
+                v_event              = iif(newer, excluded.v_event, v_event)
+            """.replacingOccurrences(of: "newer", with: Self.newerSQL),
+            [s.id, s.version.created, s.version.rank, s.version.eventId, s.customerId, s.status, s.priceId,
+             s.productId, s.amount, s.currency, s.interval, s.currentPeriodEnd, s.cancelAtPeriodEnd,
+             s.canceledAt, s.livemode, s.deleted])
+        try recomputeSubscription(s.id)
+    }
+
+    // MARK: Local events (signups and partner profiles)
+
+    private mutating func applySignup(_ s: LocalEvent.Signup, event: StripeEvent) throws {
+        try addSighting(key: s.customerKey, customer: nil, priority: 1, version: event.version, livemode: true,
+                        email: s.email, name: s.name)
+        try addEvidence(kind: "key", identity: s.customerKey, partner: s.partnerKey, version: event.version, source: "signup")
+        try recomputeCustomers(keys: [s.customerKey], customers: [], newPartner: s.partnerKey)
+        try recomputePartner(s.partnerKey)
+    }
+
+    private func applyPartnerProfile(_ p: LocalEvent.PartnerProfile, event: StripeEvent) throws {
+        try db.run("""
+            INSERT INTO fact_partner_profiles (partner_key, v_created, v_event, name, email) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (partner_key) DO UPDATE SET
+                name = iif((excluded.v_created, excluded.v_event) > (v_created, v_event), excluded.name, name),
+                email = iif((excluded.v_created, excluded.v_event) > (v_created, v_event), excluded.email, email),
+                v_event = iif((excluded.v_created, excluded.v_event) > (v_created, v_event), excluded.v_event, v_event),
+                v_created = max(v_created, excluded.v_created)
+            """, [p.partnerKey, event.created, event.id, p.name, p.email])
+        try addEvidence(kind: "partner", identity: p.partnerKey, partner: p.partnerKey, version: event.version, source: "admin")
+        try recomputePartner(p.partnerKey)
+    }
+
+    // MARK: Facts shared by several events
+
+    private func addSighting(key: String, customer: String?, priority: Int, version: EventVersion, livemode: Bool,
+                             email: String? = nil, name: String? = nil) throws {
+        try db.run("""
+            INSERT OR IGNORE INTO fact_key_sightings
+                (customer_key, ref, stripe_customer_id, priority, at, livemode, email, name)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, [key, version.eventId, customer, priority, version.created, livemode, email, name])
+    }
+
+    private func addEvidence(kind: String, identity: String, partner: String, version: EventVersion, source: String) throws {
+        try db.run("""
+            INSERT OR IGNORE INTO fact_partner_evidence (identity_kind, identity, ref, partner_key, at, source)
+            VALUES (?, ?, ?, ?, ?, ?)
+            """, [kind, identity, version.eventId, partner, version.created, source])
+    }
+
+    private func invoices(paidBy charge: String) throws -> [String] {
+        try db.strings("""
+            SELECT invoice_id FROM fact_invoice_payments WHERE payer_id = ?1
+                OR payer_id = (SELECT payment_intent_id FROM fact_charges WHERE charge_id = ?1)
+            UNION SELECT invoice_id FROM fact_charges WHERE charge_id = ?1 AND invoice_id IS NOT NULL
+            """, [charge])
+    }
+}
