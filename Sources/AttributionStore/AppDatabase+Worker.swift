@@ -132,3 +132,28 @@ extension AppDatabase {
 extension DatabaseError {
     var isInterrupt: Bool { resultCode == .SQLITE_INTERRUPT }
 }
+
+extension AppDatabase {
+    /// Stores a local event (a signup or partner profile from the API or CLI) in
+    /// the inbox and applies it in the same transaction, so the admin sees its
+    /// effect at once whether or not the daemon is running. A duplicate id changes nothing.
+    public func recordAndApply(_ event: NewInboxEvent, settings: ApplySettings, now: Int64) async throws(StoreError) -> InsertOutcome {
+        do {
+            return try await writer.write { db in
+                let outcome = try Self.insert([event], receivedAt: now, in: db)[0]
+                guard outcome == .stored,
+                      let row = try db.one("SELECT seq, event_id, type, payload, attempts FROM inbox_events WHERE event_id = ?",
+                                           [event.eventId])
+                else { return outcome }
+                var result = BatchResult()
+                try Self.applyOne(row, in: db, settings: settings, retry: RetryPolicy(), now: now, into: &result)
+                if let failure = result.failed.first {
+                    throw StoreError.failed("cannot apply \(event.type): \(failure.error)")
+                }
+                return outcome
+            }
+        } catch {
+            throw StoreError.wrap(error, "record \(event.type)")
+        }
+    }
+}
