@@ -55,15 +55,18 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "AttributionCoreTests", dependencies: ["AttributionCore"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "AttributionStoreTests", dependencies: ["AttributionStore"]),
+        // Event builders and fixture loading shared by the test targets.
+        .target(name: "AttributionTestSupport", dependencies: ["AttributionStore"], path: "Tests/Support"),
+        .testTarget(name: "AttributionCoreTests", dependencies: ["AttributionCore", "AttributionTestSupport"]),
+        .testTarget(name: "AttributionStoreTests", dependencies: ["AttributionStore", "AttributionTestSupport"]),
         .testTarget(
             name: "AttributionServerTests",
             dependencies: [
                 "AttributionServer",
+                "AttributionTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
-        .testTarget(name: "EndToEndTests", dependencies: ["AttributionCore"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["AttributionStore", "AttributionTestSupport"]),
     ]
 )

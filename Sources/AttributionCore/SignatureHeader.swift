@@ -9,10 +9,13 @@ struct SignatureHeader: Equatable {
     var timestampText: String
     var timestamp: Int64
     var v1: [[UInt8]]
+    /// Whether any `v1` item was present, even one that cannot match.
+    var hasV1: Bool
 
     static func parse(_ header: String) throws(SignatureError) -> SignatureHeader {
         var timestampText: String?
         var v1: [[UInt8]] = []
+        var hasV1 = false
         for rawItem in header.split(separator: ",", omittingEmptySubsequences: false) {
             let item = rawItem.trimmingSpaces()
             if item.isEmpty { continue }
@@ -24,6 +27,7 @@ struct SignatureHeader: Equatable {
                 guard timestampText == nil else { throw .malformedHeader }
                 timestampText = String(value)
             case "v1":
+                hasV1 = true
                 if let bytes = Hex.decode(value), bytes.count == 32 { v1.append(bytes) }
             default:
                 continue
@@ -33,7 +37,7 @@ struct SignatureHeader: Equatable {
               timestampText.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),
               let timestamp = Int64(timestampText)
         else { throw .malformedHeader }
-        return SignatureHeader(timestampText: timestampText, timestamp: timestamp, v1: v1)
+        return SignatureHeader(timestampText: timestampText, timestamp: timestamp, v1: v1, hasV1: hasV1)
     }
 }
 

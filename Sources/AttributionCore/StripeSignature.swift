@@ -25,7 +25,7 @@ public struct StripeSignatureVerifier: Sendable {
         guard let header, !header.isEmpty else { throw .missingHeader }
         if payload.isEmpty { throw .emptyPayload }
         let parsed = try SignatureHeader.parse(header)
-        guard !parsed.v1.isEmpty else { throw .noV1Signature }
+        guard parsed.hasV1 else { throw .noV1Signature }
         guard matches(parsed, payload: payload) else { throw .noMatchingSignature }
         if let tolerance, abs(now - parsed.timestamp) > tolerance {
             throw .timestampOutsideTolerance

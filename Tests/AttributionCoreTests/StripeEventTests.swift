@@ -1,0 +1,93 @@
+import AttributionCore
+import AttributionTestSupport
+import Foundation
+import Testing
+
+@Suite("Event envelope and snapshots")
+struct StripeEventTests {
+    @Test("a captured event decodes with its envelope fields")
+    func envelope() throws {
+        let event = try StripeEvent.decode(Fixtures.data("events/stripe-owned/stripe-dotnet.customer_updated.2018-09-24.json"))
+        #expect(event.type == "customer.updated")
+        #expect(event.apiVersion == "2018-09-24")
+        #expect(event.object["object"]?.string == "customer")
+    }
+
+    @Test("bodies that are not snapshot events are refused", arguments: [
+        "", "not json", "[]", #"{"type":"x","created":1,"data":{"object":{}}}"#,
+        #"{"id":"evt","created":1,"data":{"object":{}}}"#, #"{"id":"evt","type":"x","data":{"object":{}}}"#,
+        #"{"id":"evt","type":"x","created":1}"#, #"{"id":"evt","type":"x","created":1,"data":{"object":null}}"#,
+        #"{"id":"evt","type":"x","created":"yesterday","data":{"object":{}}}"#,
+    ])
+    func notEvents(_ body: String) {
+        #expect(throws: EventDecodingError.self) { try StripeEvent.decode(Array(body.utf8)) }
+    }
+
+    @Test("the ping event with a null data.object is not a snapshot event")
+    func ping() throws {
+        #expect(throws: EventDecodingError.self) {
+            try StripeEvent.decode(Fixtures.data("events/stripe-owned/stripe-dotnet.event_pre_2017-05-25.ping.json"))
+        }
+    }
+
+    @Test("type ranks order created < updated < refunded < deleted/failed")
+    func ranks() {
+        let r = EventVersion.rank(of:)
+        #expect(r("customer.created") < r("customer.updated"))
+        #expect(r("charge.succeeded") == r("charge.captured"))
+        #expect(r("charge.captured") < r("charge.refunded"))
+        #expect(r("charge.refunded") < r("charge.failed"))
+        #expect(r("customer.subscription.updated") < r("customer.subscription.deleted"))
+    }
+
+    @Test("subscription period end is read from the subscription (old) or its items (2025-03-31+)")
+    func subscriptionShapes() throws {
+        let old = try StripeEvent.decode(Array(EventFactory.subscription(event: "e1", created: 1, id: "sub_1", customer: "cus_1",
+                                                                         periodEnd: 1234, oldShape: true).utf8))
+        let new = try StripeEvent.decode(Array(EventFactory.subscription(event: "e2", created: 1, id: "sub_1", customer: "cus_1",
+                                                                         unitAmount: 700, quantity: 3, periodEnd: 1234).utf8))
+        #expect(try SubscriptionSnapshot(event: old).currentPeriodEnd == 1234)
+        let snapshot = try SubscriptionSnapshot(event: new)
+        #expect(snapshot.currentPeriodEnd == 1234)
+        #expect(snapshot.amount == 2100)
+        #expect(snapshot.interval == "month")
+    }
+
+    @Test("the dahlia subscription fixture reads its period from items")
+    func dahliaSubscription() throws {
+        let fixture = try Fixtures.json("openapi/fixtures3.2026-07-29.dahlia.json")
+        let object = (fixture["resources"] as! [String: Any])["subscription"] as! [String: Any]
+        let body = EventFactory.envelope(id: "evt_d", type: "customer.subscription.updated", created: 5, object: object)
+        let s = try SubscriptionSnapshot(event: StripeEvent.decode(Array(body.utf8)))
+        #expect(s.currentPeriodEnd == 976287773)
+        #expect(s.amount == 2000)
+        #expect(s.priceId == "price_1PgafmB7WZ01zgkW6dKueIc5")
+    }
+
+    @Test("a charge already fully refunded is reversed; a partial refund is not")
+    func chargeRefunds() throws {
+        let full = try ChargeSnapshot(event: StripeEvent.decode(Array(EventFactory.charge(
+            event: "e", created: 1, id: "ch", amount: 1000, refunded: 1000).utf8)))
+        let partial = try ChargeSnapshot(event: StripeEvent.decode(Array(EventFactory.charge(
+            event: "e", created: 1, id: "ch", amount: 1000, refunded: 300).utf8)))
+        #expect(full.reversed)
+        #expect(!partial.reversed)
+        #expect(partial.amountRefunded == 300)
+    }
+
+    @Test("metadata customer_id is accepted as the customer key")
+    func customerIdAlias() {
+        let keys = AttributionKeys(metadata: .object(["customer_id": .string("c@x"), "partner_key": .string(" ")]))
+        #expect(keys.customerKey == "c@x")
+        #expect(keys.partnerKey == nil)
+    }
+
+    @Test("timestamps round-trip as ISO-8601 UTC")
+    func timestamps() {
+        #expect(Timestamp.iso(1_795_602_916) == "2026-11-25T10:35:16Z")
+        #expect(Timestamp.parse("2026-11-25T10:35:16Z") == 1_795_602_916)
+        #expect(Timestamp.parse("2026-11-01") == 1_793_491_200)
+        #expect(Timestamp.parse("2026-02-30") == nil)
+        #expect(Timestamp.parse("yesterday") == nil)
+    }
+}

@@ -1,0 +1,61 @@
+import AttributionStore
+import AttributionTestSupport
+import Foundation
+import Testing
+
+@Suite("Migrations and database settings")
+struct MigrationTests {
+    @Test("the migrations embedded in the binary equal the files in migrations/")
+    func embeddedEqualsFolder() throws {
+        let folder = Fixtures.repository.appendingPathComponent("migrations")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".sql") }.sorted()
+        #expect(files.map { String($0.dropLast(4)) } == AppDatabase.migrationNames)
+        for (file, sql) in zip(files, AppDatabase.migrationSQL) {
+            let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
+            #expect(text.trimmingCharacters(in: .newlines) == sql.trimmingCharacters(in: .newlines),
+                    "\(file) differs from the embedded copy: run scripts/embed-migrations")
+        }
+    }
+
+    @Test("a file database is in WAL mode with synchronous=FULL, foreign keys and a busy timeout")
+    func pragmas() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("attributiond-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let db = try AppDatabase.open(path: dir.appendingPathComponent("a.sqlite").path)
+        let pragmas = try db.pragmas()
+        #expect(pragmas["journal_mode"] == "wal")
+        #expect(pragmas["synchronous"] == "2")
+        #expect(pragmas["foreign_keys"] == "1")
+        #expect(pragmas["busy_timeout"] == "5000")
+        #expect(pragmas["user_version"] == String(AppDatabase.migrationNames.count))
+    }
+
+    @Test("migrating twice is a no-op and every public table and view exists")
+    func idempotentMigrations() throws {
+        let db = try AppDatabase.makeEmpty()
+        #expect(try db.migrate() == AppDatabase.migrationNames.count)
+        let names = try db.column("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')").compactMap { $0 }
+        for name in ["inbox_events", "partners", "customers", "transactions", "subscriptions", "reward_rules",
+                     "attributed_transactions", "partner_summary"] {
+            #expect(names.contains(name), "missing \(name)")
+        }
+    }
+
+    @Test("CHECK constraints refuse values outside the enumerations")
+    func checks() throws {
+        let db = try AppDatabase.makeEmpty()
+        #expect(throws: (any Error).self) {
+            try db.writer.write { db in
+                try db.execute(sql: """
+                    INSERT INTO inbox_events (event_id, type, livemode, stripe_created_at, received_at, payload, status)
+                    VALUES ('e', 't', 1, 'x', 'x', '{}', 'done')
+                    """)
+            }
+        }
+        #expect(throws: (any Error).self) {
+            try db.writer.write { db in
+                try db.execute(sql: "INSERT INTO partners (partner_key, created_at, source) VALUES ('p', 'x', 'magic')")
+            }
+        }
+    }
+}
