@@ -158,19 +158,21 @@ struct Projector {
         if let key = keys.customerKey {
             try addSighting(key: key, customer: customer, priority: 2, version: version, livemode: livemode)
         }
-        guard let partner = keys.partnerKey else { return }
-        if let key = keys.customerKey {
-            try addEvidence(kind: "key", identity: key, partner: partner, version: version, source: "stripe")
-        } else if let customer {
-            try addEvidence(kind: "customer", identity: customer, partner: partner, version: version, source: "stripe")
-        } else {
-            try addEvidence(kind: "transaction", identity: transaction, partner: partner, version: version, source: "stripe")
+        if let partner = keys.partnerKey {
+            if let key = keys.customerKey {
+                try addEvidence(kind: "key", identity: key, partner: partner, version: version, source: "stripe")
+            } else if let customer {
+                try addEvidence(kind: "customer", identity: customer, partner: partner, version: version, source: "stripe")
+            } else {
+                try addEvidence(kind: "transaction", identity: transaction, partner: partner, version: version, source: "stripe")
+            }
+            try recomputePartner(partner)
         }
-        if keys.customerKey != nil || customer != nil {
+        // A new customer key creates its customer; a partner key is evidence for it.
+        if keys.customerKey != nil || (customer != nil && keys.partnerKey != nil) {
             try recomputeCustomers(keys: [keys.customerKey].compactMap { $0 }, customers: [customer].compactMap { $0 },
-                                   newPartner: partner)
+                                   newPartner: keys.partnerKey)
         }
-        try recomputePartner(partner)
     }
 
     // MARK: Subscriptions

@@ -75,6 +75,12 @@ struct AttributionRuleTests {
         #expect(try db.row("SELECT * FROM customers")?["partner_key"] == "p_k")
     }
 
+    @Test("a charge with a customer key not seen before creates that customer, even without a partner")
+    func chargeCreatesCustomer() async throws {
+        try await apply([E.charge(event: "e1", created: 100, id: "ch_1", amount: 1000, key: "walkin@x")])
+        #expect(try db.column("SELECT customer_key FROM customers") == ["walkin@x"])
+    }
+
     @Test("a partial refund prorates by default and deletes in PartnerStack mode")
     func partialRefunds() async throws {
         let events = [
