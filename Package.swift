@@ -65,6 +65,7 @@ let package = Package(
                 "AttributionServer",
                 "AttributionTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
         .testTarget(name: "EndToEndTests", dependencies: ["AttributionStore", "AttributionTestSupport"]),
