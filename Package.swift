@@ -7,6 +7,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "attributiond", targets: ["attributiond"]),
+        .executable(name: "attributiond-bench", targets: ["attributiond-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -57,6 +58,16 @@ let package = Package(
         ),
         // Event builders and fixture loading shared by the test targets.
         .target(name: "AttributionTestSupport", dependencies: ["AttributionStore"], path: "Tests/Support"),
+        // The benchmark (`scripts/bench`); not part of `swift test`.
+        .executableTarget(
+            name: "attributiond-bench",
+            dependencies: [
+                "AttributionStore",
+                "AttributionTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .testTarget(name: "AttributionCoreTests", dependencies: ["AttributionCore", "AttributionTestSupport"]),
         .testTarget(name: "AttributionStoreTests", dependencies: ["AttributionStore", "AttributionTestSupport"]),
         .testTarget(

@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+
+/// `attributiond-bench`: measures ingest, apply and report against baselines
+/// taken in the same run, and prints ratios (absolute times drift on shared machines).
+@main
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "attributiond-bench",
+        abstract: "Benchmark attributiond against baselines measured in the same run.",
+        subcommands: [Run.self, BareServer.self], defaultSubcommand: Run.self)
+
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Run every benchmark and print the table.")
+        @Option(help: "Seconds of load per ingest run.") var seconds = 5
+        @Option(help: "Concurrent connections of the load generator.") var connections = 64
+        @Option(help: "Events in the apply backlog.") var applyEvents = 100_000
+        @Option(help: "Transactions in the report database.") var reportTransactions = 1_000_000
+        @Option(help: "Only these parts: ingest, apply, report (comma-separated).") var only: String?
+
+        func run() async throws {
+            let parts = Set((only ?? "ingest,apply,report").split(separator: ",").map(String.init))
+            let release = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            var table = ResultTable()
+            if parts.contains("ingest") {
+                try await IngestBench(binaries: release, seconds: seconds, connections: connections).run(into: &table)
+            }
+            if parts.contains("apply") {
+                try await ApplyBench(events: applyEvents).run(into: &table)
+            }
+            if parts.contains("report") {
+                try ReportBench(binaries: release, transactions: reportTransactions).run(into: &table)
+            }
+            print("")
+            print(table.render())
+        }
+    }
+}
+
+/// Rows of `name | value | baseline | ratio | target` printed at the end.
+struct ResultTable {
+    var rows: [[String]] = [["measure", "attributiond", "baseline", "ratio", "target"]]
+
+    mutating func add(_ measure: String, _ value: String, baseline: String = "", ratio: String = "", target: String = "") {
+        rows.append([measure, value, baseline, ratio, target])
+        print("  \(measure): \(value)\(baseline.isEmpty ? "" : " (baseline \(baseline), ratio \(ratio))")")
+    }
+
+    func render() -> String {
+        let widths = (0..<5).map { c in rows.map { $0[c].count }.max()! }
+        return rows.enumerated().map { i, row in
+            let line = "| " + row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
+                .joined(separator: " | ") + " |"
+            return i == 0 ? line + "\n|" + widths.map { String(repeating: "-", count: $0 + 2) }.joined(separator: "|") + "|" : line
+        }.joined(separator: "\n")
+    }
+}
+
+func format(_ value: Double, _ digits: Int = 0) -> String { String(format: "%.\(digits)f", value) }

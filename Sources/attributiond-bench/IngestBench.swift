@@ -1,0 +1,105 @@
+import AttributionCore
+import AttributionStore
+import AttributionTestSupport
+import Foundation
+
+/// (1) Ingest: wrk posting distinct, correctly signed Stripe events to
+/// `attributiond serve`, next to a bare Hummingbird endpoint in the same run.
+struct IngestBench {
+    let binaries: URL
+    let seconds: Int
+    let connections: Int
+    let secret = "whsec_bench_secret"
+
+    func run(into table: inout ResultTable) async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("attributiond-bench-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let requestCount = seconds * 30_000
+        print("ingest: writing \(requestCount) signed events…")
+        let requests = try writeRequests(count: requestCount, to: dir)
+        let script = dir.appendingPathComponent("post.lua")
+        try Self.lua.write(to: script, atomically: true, encoding: .utf8)
+
+        print("ingest: bare Hummingbird endpoint…")
+        let bare = try ListeningProcess(binaries.appendingPathComponent("attributiond-bench"), ["bare-server"])
+        let baseline = try Wrk.run(port: bare.port, seconds: seconds, connections: connections, script: script, requests: requests)
+        _ = bare.stop()
+
+        print("ingest: attributiond serve (synchronous=FULL, group commit)…")
+        let dbPath = dir.appendingPathComponent("bench.sqlite").path
+        let daemon = try ListeningProcess(binaries.appendingPathComponent("attributiond"),
+                                          ["serve", "--db", dbPath, "--listen", "127.0.0.1:0", "--log-level", "warning"],
+                                          environment: ["STRIPE_WEBHOOK_SECRET": secret])
+        let result = try Wrk.run(port: daemon.port, seconds: seconds, connections: connections, script: script, requests: requests)
+        let rss = daemon.peakRSSMiB
+        let exit = daemon.stop()
+        let stored = try AppDatabase.open(path: dbPath, readonly: true).inboxCount()
+        let answered = result.requests - result.non2xx
+        let distinctAnswered = min(answered, requestCount)
+
+        table.add("ingest requests/s (\(connections) connections)", format(result.rate), baseline: format(baseline.rate),
+                  ratio: format(result.rate / baseline.rate, 2), target: "≥ 0.45")
+        table.add("ingest p50 latency ms", format(result.p50, 2), baseline: format(baseline.p50, 2))
+        table.add("ingest p99 latency ms", format(result.p99, 2), baseline: format(baseline.p99, 2), target: "≤ 15")
+        table.add("ingest non-2xx / socket errors", "\(result.non2xx) / \(result.socketErrors)", target: "0")
+        table.add("events answered 200 and stored", "\(stored) of \(distinctAnswered) distinct", target: "all")
+        table.add("daemon peak RSS MiB", format(rss, 1), target: "≤ 64")
+        table.add("daemon exit code after SIGTERM", "\(exit)", target: "0")
+    }
+
+    /// One line per request: `signature<TAB>body`, distinct event ids, signed now.
+    private func writeRequests(count: Int, to dir: URL) throws -> URL {
+        let url = dir.appendingPathComponent("requests.tsv")
+        FileManager.default.createFile(atPath: url.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: url)
+        defer { try? handle.close() }
+        let now = Int64(Date().timeIntervalSince1970)
+        let runId = UUID().uuidString.prefix(8)
+        var chunk = ""
+        let template = try Fixtures.json("events/third-party-captures/stripe-ruby-mock.charge.succeeded.2020-08-27.json")
+        for i in 0..<count {
+            var event = template
+            var data = event["data"] as! [String: Any]
+            var object = data["object"] as! [String: Any]
+            object["id"] = "ch_bench_\(runId)_\(i)"
+            object["metadata"] = ["customer_key": "c\(i % 5000)@example.com", "partner_key": "p_\(i % 50)"]
+            data["object"] = object
+            event["data"] = data
+            event["id"] = "evt_bench_\(runId)_\(i)"
+            event["created"] = now
+            let body = try EventFactory.serialize(event)
+            chunk += EventFactory.sign(body, secret: secret, at: now) + "\t" + body + "\n"
+            if i % 1000 == 999 { handle.write(Data(chunk.utf8)); chunk = "" }
+        }
+        handle.write(Data(chunk.utf8))
+        return url
+    }
+
+    /// Each wrk thread posts its own slice of the requests file, in order.
+    static let lua = #"""
+    local threads = 0
+    function setup(thread)
+      thread:set("tid", threads)
+      threads = threads + 1
+    end
+    function init(args)
+      local n = tonumber(args[2])
+      reqs = {}
+      local i = 0
+      for line in io.lines(args[1]) do
+        if i % n == tid then
+          local tab = line:find("\t", 1, true)
+          reqs[#reqs + 1] = wrk.format("POST", "/webhooks/stripe",
+            {["Content-Type"] = "application/json", ["Stripe-Signature"] = line:sub(1, tab - 1)}, line:sub(tab + 1))
+        end
+        i = i + 1
+      end
+      idx = 0
+    end
+    function request()
+      idx = idx % #reqs + 1
+      return reqs[idx]
+    end
+    """#
+}

@@ -1,0 +1,58 @@
+import AttributionStore
+import Foundation
+import GRDB
+
+/// (4) `attributiond report` on a database of many transactions, as a whole process.
+struct ReportBench {
+    let binaries: URL
+    let transactions: Int
+
+    func run(into table: inout ResultTable) throws {
+        let binary = binaries.appendingPathComponent("attributiond").path
+        guard (try? runCommand(binary, ["report", "--help"]).0) == 0 else {
+            table.add("report on \(transactions) transactions", "n/a (no report subcommand in this build)")
+            return
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("attributiond-bench-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("report.sqlite").path
+        print("report: generating \(transactions) transactions…")
+        try generate(path: path)
+        var times: [Double] = []
+        for _ in 0..<3 {
+            let start = ContinuousClock.now
+            let (code, _) = try runCommand(binary, ["report", "--db", path, "--format", "json"])
+            guard code == 0 else { throw BenchError("report failed with exit code \(code)") }
+            times.append((ContinuousClock.now - start).seconds)
+        }
+        table.add("report on \(transactions) transactions s (median of 3)", format(times.sorted()[1], 3), target: "≤ 1")
+    }
+
+    /// 50 partners, 100,000 customers, transactions spread over a year in three currencies.
+    private func generate(path: String) throws {
+        let db = try AppDatabase.open(path: path)
+        try db.writer.write { db in
+            try db.execute(sql: """
+                WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 49)
+                INSERT INTO partners (partner_key, name, created_at, source)
+                SELECT 'p_' || i, 'Partner ' || i, '2026-01-01T00:00:00Z', 'admin' FROM n;
+                WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 99999)
+                INSERT INTO customers (customer_key, stripe_customer_id, partner_key, livemode, created_at, updated_at)
+                SELECT 'c' || i || '@x', 'cus_' || i, CASE WHEN i % 10 = 0 THEN NULL ELSE 'p_' || (i % 50) END, 1,
+                       '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z' FROM n;
+                INSERT INTO reward_rules (partner_key, product_key, percent_bps) VALUES (NULL, NULL, 1000), ('p_1', 'pro', 2500);
+                """)
+            try db.execute(sql: """
+                WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+                INSERT INTO transactions (transaction_id, source, stripe_customer_id, customer_key, partner_key, product_key,
+                                          amount, amount_refunded, currency, livemode, occurred_at)
+                SELECT 'ch_' || i, 'charge', 'cus_' || (i % 100000), NULL, NULL, CASE WHEN i % 3 = 0 THEN 'pro' ELSE 'basic' END,
+                       1000 + i % 5000, CASE WHEN i % 20 = 0 THEN 300 ELSE 0 END,
+                       CASE i % 3 WHEN 0 THEN 'usd' WHEN 1 THEN 'eur' ELSE 'jpy' END, i % 50 != 0,
+                       strftime('%Y-%m-%dT%H:%M:%SZ', 1767225600 + (i * 31) % 31536000, 'unixepoch')
+                FROM n
+                """, arguments: [transactions - 1])
+        }
+    }
+}
