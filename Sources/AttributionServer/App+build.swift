@@ -13,6 +13,7 @@ public func buildApplication(
     logger: Logger,
     metrics: MetricsEndpoint? = nil,
     clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) },
+    notifier: SystemdNotifier? = nil,
     onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let worker = WorkerService(database: database, settings: settings, logger: Logger.labelled("worker", like: logger),
@@ -26,13 +27,27 @@ public func buildApplication(
     ).addRoutes(to: router)
     HealthController(database: database, worker: worker, metrics: metrics).addRoutes(to: router)
     let httpLogger = Logger.labelled("http", like: logger)
+    var services: [any Service] = [worker]
+    if let notifier {
+        services.append(SystemdNotifyService(notifier: notifier, logger: Logger.labelled("systemd", like: logger),
+                                             isAlive: { worker.isAlive() }))
+    }
     return Application(
         router: router,
         server: .http1(configuration: .init(idleTimeout: .milliseconds(Int64(settings.idleTimeoutSeconds * 1000)))),
         configuration: ApplicationConfiguration(address: .hostname(settings.host, port: settings.port),
                                                 serverName: "attributiond"),
-        services: [worker],
-        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
+        services: services,
+        onServerRunning: { channel in
+            let port = channel.localAddress?.port ?? settings.port
+            // Migrations ran when the database was opened, so bound means ready.
+            do {
+                try notifier?.send("READY=1\nSTATUS=listening on \(settings.host):\(port)")
+            } catch {
+                httpLogger.warning("cannot notify systemd", metadata: [LogKey.error: "\(error)"])
+            }
+            await onServerRunning(port)
+        },
         logger: httpLogger
     )
 }

@@ -26,4 +26,5 @@ enum LogKey {
     static let outcome = "outcome"
     static let error = "error"
     static let count = "count"
+    static let interval = "interval"
 }

@@ -23,7 +23,8 @@ struct WebhookController: Sendable {
         let body: ByteBuffer
         do {
             body = try await request.collectBody(upTo: bodyLimit)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            // The body stream throws NIOTooManyBytesError (not HTTPError); both carry 413.
             WebhookOutcome.tooLarge.count()
             context.logger.notice("webhook refused", metadata: [LogKey.outcome: "too_large"])
             return .jsonError(.contentTooLarge, "body larger than \(bodyLimit) bytes")

@@ -46,6 +46,7 @@ struct ServeCommand: AsyncParsableCommand {
         if settings.secrets.isEmpty { settings.secrets = [try storedOrGeneratedSecret(database, settings)] }
         logger.info("database ready", metadata: ["path": "\(settings.databasePath)", "synchronous": "full"])
         let app = buildApplication(settings: settings, database: database, logger: logger, metrics: metrics,
+                                   notifier: SystemdNotifier(environment: ProcessInfo.processInfo.environment),
                                    onServerRunning: { [logger, host = settings.host] port in
             logger.info("listening on \(host):\(port)", metadata: ["webhook": "/webhooks/stripe"])
         })
