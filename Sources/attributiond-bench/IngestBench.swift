@@ -29,7 +29,7 @@ struct IngestBench {
         print("ingest: attributiond serve (synchronous=FULL, group commit)…")
         let dbPath = dir.appendingPathComponent("bench.sqlite").path
         let daemon = try ListeningProcess(binaries.appendingPathComponent("attributiond"),
-                                          ["serve", "--db", dbPath, "--listen", "127.0.0.1:0", "--log-level", "warning"],
+                                          ["serve", "--db", dbPath, "--listen", "127.0.0.1:0", "--log-level", "notice"],
                                           environment: ["STRIPE_WEBHOOK_SECRET": secret])
         let result = try Wrk.run(port: daemon.port, seconds: seconds, connections: connections, script: script, requests: requests)
         let rss = daemon.peakRSSMiB

@@ -48,7 +48,7 @@ struct ServeCommand: AsyncParsableCommand {
         let app = buildApplication(settings: settings, database: database, logger: logger, metrics: metrics,
                                    notifier: SystemdNotifier(environment: ProcessInfo.processInfo.environment),
                                    onServerRunning: { [logger, host = settings.host] port in
-            logger.info("listening on \(host):\(port)", metadata: ["webhook": "/webhooks/stripe"])
+            logger.notice("listening on \(host):\(port)", metadata: ["webhook": "/webhooks/stripe"])
         })
         // SIGTERM and SIGINT trigger a graceful shutdown: in-flight requests and the worker's batch finish.
         try await app.runService()
