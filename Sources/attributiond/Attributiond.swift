@@ -7,7 +7,8 @@ struct Attributiond: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "attributiond",
         abstract: "Self-hosted partner attribution for Stripe.",
-        subcommands: [ServeCommand.self, MigrateCommand.self, EventsCommand.self, StatusCommand.self]
+        subcommands: [ServeCommand.self, MigrateCommand.self, EventsCommand.self, StatusCommand.self,
+                      ReportCommand.self, PartnersCommand.self, RewardsCommand.self, CustomersCommand.self]
     )
 
     /// Exit codes of SPEC §6: 0 ok, 1 failure at run time, 2 bad usage or configuration.
