@@ -59,7 +59,7 @@ struct PartnersCommand: AsyncParsableCommand {
                 customers:   \(p.customers)
                 """)
             let rules = try database.rewardRules().filter { $0.partnerKey == nil || $0.partnerKey == key }
-            print("rules:       \(rules.isEmpty ? "none (commission 0)" : "")")
+            print(rules.isEmpty ? "rules:       none (commission 0)" : "rules:")
             for rule in rules {
                 print("  \(rule.partnerKey == nil ? "all partners" : "this partner"), "
                       + "\(rule.productKey.map { "product \($0)" } ?? "all products"): \(rule.rewardDescription)")
