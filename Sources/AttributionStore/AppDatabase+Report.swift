@@ -26,21 +26,28 @@ extension AppDatabase {
         try open(path: path, readonly: true).report(request)
     }
 
-    /// The report of SPEC §6. Money comes from one grouped pass over
-    /// `attributed_transactions` in which each transaction's commission is
-    /// computed by a CASE built from the reward rules (most specific first), so
-    /// the cost is one scan whatever the number of partners.
-    public func report(_ request: ReportRequest) throws(StoreError) -> Report {
+    /// The report of SPEC §6. Money comes from one grouped scan of the
+    /// transactions in which each transaction's commission is computed by a
+    /// CASE built from the reward rules (most specific first), so the cost is
+    /// one pass whatever the number of partners (see `moneyTotals`).
+    /// `splitScanAbove`: from how many transactions the scan is split over two
+    /// connections (a pool only); tests lower it to cover the split.
+    public func report(_ request: ReportRequest,
+                       splitScanAbove: Int64 = AppDatabase.parallelScanThreshold) throws(StoreError) -> Report {
         do {
-            return try writer.read { db in try Self.report(request, in: db) }
+            let bounds = try Self.bounds(of: request)
+            let rules = RewardRules(try rewardRules())
+            // Money first (possibly on two connections at once), then the counts in one read.
+            let money = try moneyTotals(mode: request.mode, from: bounds.from, to: bounds.to, rules: rules,
+                                        splitAbove: splitScanAbove)
+            return try writer.read { db in try Self.report(request, bounds: bounds, money: money, in: db) }
         } catch {
             throw StoreError.wrap(error, "compute the report")
         }
     }
 
-    static func report(_ request: ReportRequest, in db: Database) throws -> Report {
-        let bounds = try bounds(of: request)
-        let rules = RewardRules(try rewardRules(in: db))
+    static func report(_ request: ReportRequest, bounds: (from: String?, to: String?),
+                       money: [MoneyKey: CurrencyTotals], in db: Database) throws -> Report {
         var names: [String: String?] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT partner_key, name FROM partners") {
             names[row["partner_key"]] = row["name"] as String?
@@ -72,22 +79,10 @@ extension AppDatabase {
             entries[key] = { var e = entry(key); e.activeSubscriptions = row["n"]; return e }()
         }
 
-        let (commissionSQL, commissionArguments) = commissionCase(rules)
-        var arguments = commissionArguments
-        var conditions = [mode]
-        if let from = bounds.from { conditions.append("occurred_at >= ?"); arguments += [from] }
-        if let to = bounds.to { conditions.append("occurred_at < ?"); arguments += [to] }
-        for row in try Row.fetchAll(db, sql: """
-            SELECT partner_key, currency, count(*) AS n, sum(amount) AS gross, sum(amount_refunded) AS refunded,
-                   sum(net_amount) AS net, sum(\(commissionSQL)) AS commission
-            FROM attributed_transactions WHERE \(conditions.joined(separator: " AND "))
-            GROUP BY partner_key, currency ORDER BY currency
-            """, arguments: arguments) {
-            let key: String? = row["partner_key"]
-            var e = entry(key)
-            e.totals.append(CurrencyTotals(currency: row["currency"], transactions: row["n"], gross: row["gross"],
-                                           refunded: row["refunded"], net: row["net"], commission: row["commission"]))
-            entries[key] = e
+        for (key, totals) in money.sorted(by: { $0.key.currency < $1.key.currency }) {
+            var e = entry(key.partner)
+            e.totals.append(totals)
+            entries[key.partner] = e
         }
 
         let partners = entries.values.filter { $0.partnerKey != nil && (request.partner == nil || $0.partnerKey == request.partner) }

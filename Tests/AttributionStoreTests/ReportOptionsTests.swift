@@ -65,25 +65,35 @@ import Testing
         #expect(try !db.report(ReportRequest(mode: .test)).tableText().contains("No live-mode"))
     }
 
-    @Test func commissionsInSQLEqualTheRulesAppliedOneByOne() async throws {
+    @Test func totalsEqualTheViewWithTheRulesAppliedOneByOne() async throws {
         try await Self.withFixture { db in
             let rules = RewardRules(try db.rewardRules())
-            var expected: [String: Int64] = [:]
+            var expected: [String: CurrencyTotals] = [:]
             let rows = try db.writer.read { db in
                 try Row.fetchAll(db, sql: "SELECT * FROM attributed_transactions WHERE livemode = 1")
             }
             for row in rows {
                 let partner: String? = row["partner_key"]
                 let currency: String = row["currency"]
-                expected["\(partner ?? "-")/\(currency)", default: 0] += rules.commission(
-                    net: row["net_amount"], currency: currency, partner: partner, product: row["product_key"])
+                var t = expected["\(partner ?? "-")/\(currency)"]
+                    ?? CurrencyTotals(currency: currency, transactions: 0, gross: 0, refunded: 0, net: 0, commission: 0)
+                t.transactions += 1
+                t.gross += row["amount"]
+                t.refunded += row["amount_refunded"]
+                t.net += row["net_amount"]
+                t.commission += rules.commission(net: row["net_amount"], currency: currency, partner: partner,
+                                                 product: row["product_key"])
+                expected["\(partner ?? "-")/\(currency)"] = t
             }
-            let report = try db.report(ReportRequest())
-            var actual: [String: Int64] = [:]
-            for entry in report.partners + [report.unattributed!] {
-                for t in entry.totals { actual["\(entry.partnerKey ?? "-")/\(t.currency)"] = t.commission }
+            // Both the single scan and the scan split over two connections.
+            for split in [AppDatabase.parallelScanThreshold, 0] {
+                let report = try db.report(ReportRequest(), splitScanAbove: split)
+                var actual: [String: CurrencyTotals] = [:]
+                for entry in report.partners + [report.unattributed!] {
+                    for t in entry.totals { actual["\(entry.partnerKey ?? "-")/\(t.currency)"] = t }
+                }
+                #expect(actual == expected)
             }
-            #expect(actual == expected)
         }
     }
 
