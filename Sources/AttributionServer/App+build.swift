@@ -26,6 +26,7 @@ public func buildApplication(
         inbox: inbox, bodyLimit: settings.bodyLimit, clock: clock
     ).addRoutes(to: router)
     HealthController(database: database, worker: worker, metrics: metrics).addRoutes(to: router)
+    SignupController(database: database, settings: settings, clock: clock).addRoutes(to: router)
     let httpLogger = Logger.labelled("http", like: logger)
     var services: [any Service] = [worker]
     if let notifier {

@@ -8,6 +8,7 @@ struct Attributiond: AsyncParsableCommand {
         commandName: "attributiond",
         abstract: "Self-hosted partner attribution for Stripe.",
         subcommands: [ServeCommand.self, MigrateCommand.self, EventsCommand.self, StatusCommand.self,
+                      ReportCommand.self, PartnersCommand.self, RewardsCommand.self, CustomersCommand.self,
                       SendTestEventsCommand.self]
     )
 
