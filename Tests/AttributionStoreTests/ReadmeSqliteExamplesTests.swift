@@ -1,13 +1,13 @@
 import Foundation
 import Testing
 
-/// `docs/report-and-sqlite.md` (pasted into the README) shows sqlite3 commands
+/// The README shows sqlite3 commands
 /// and their output, and a report table: running them on the fixture database
 /// with the real `sqlite3` binary must print exactly what the document shows.
 @Suite struct ReadmeSqliteExamplesTests {
     static let document = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("docs/report-and-sqlite.md")
+        .appendingPathComponent("README.md")
 
     /// Each ```sh block that runs sqlite3, with the ```text block after it.
     static func examples(in text: String) -> [(flags: [String], sql: String, output: String)] {
