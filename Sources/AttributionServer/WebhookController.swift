@@ -37,9 +37,9 @@ struct WebhookController: Sendable {
             context.logger.notice("webhook refused", metadata: [LogKey.outcome: "bad_signature", LogKey.error: "\(error)"])
             return .jsonError(.badRequest, error.description)
         }
-        let event: StripeEvent
+        let event: StripeEnvelope
         do {
-            event = try StripeEvent.decode(bytes)
+            event = try StripeEnvelope.decode(bytes)
         } catch {
             WebhookOutcome.notAnEvent.count()
             context.logger.notice("webhook refused", metadata: [LogKey.outcome: "not_an_event", LogKey.error: "\(error)"])
@@ -48,7 +48,7 @@ struct WebhookController: Sendable {
         let payload = String(decoding: bytes, as: UTF8.self)
         let logMeta: Logger.Metadata = [LogKey.eventId: "\(event.id)", LogKey.eventType: "\(event.type)"]
         do {
-            let outcome = try await inbox.submit(NewInboxEvent(event: event, payload: payload))
+            let outcome = try await inbox.submit(NewInboxEvent(envelope: event, payload: payload))
             let label = outcome == .stored ? WebhookOutcome.accepted : .duplicate
             label.count()
             context.logger.info("webhook \(label.rawValue)", metadata: logMeta)

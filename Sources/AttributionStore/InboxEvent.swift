@@ -18,6 +18,11 @@ public struct NewInboxEvent: Sendable {
         self.payload = payload
     }
 
+    public init(envelope e: StripeEnvelope, payload: String) {
+        self.init(eventId: e.id, type: e.type, livemode: e.livemode, apiVersion: e.apiVersion, stripeCreated: e.created,
+                  payload: payload)
+    }
+
     public init(event: StripeEvent, payload: String) {
         self.init(eventId: event.id, type: event.type, livemode: event.livemode,
                   apiVersion: event.apiVersion, stripeCreated: event.created, payload: payload)

@@ -21,6 +21,18 @@ struct StripeEventTests {
     ])
     func notEvents(_ body: String) {
         #expect(throws: EventDecodingError.self) { try StripeEvent.decode(Array(body.utf8)) }
+        #expect(throws: EventDecodingError.self) { try StripeEnvelope.decode(Array(body.utf8)) }
+    }
+
+    @Test("the intake's envelope reader agrees with the full decoder on real events")
+    func envelopeAgrees() throws {
+        for name in ["charge.succeeded", "customer.created", "invoice.paid", "customer.subscription.updated"] {
+            let body = Array(try Fixtures.capturedEvent(name, id: "evt_\(name)", created: 42).utf8)
+            let full = try StripeEvent.decode(body)
+            let envelope = try StripeEnvelope.decode(body)
+            #expect(envelope == StripeEnvelope(id: full.id, type: full.type, created: full.created,
+                                               livemode: full.livemode, apiVersion: full.apiVersion))
+        }
     }
 
     @Test("the ping event with a null data.object is not a snapshot event")
