@@ -41,21 +41,7 @@ struct Projector {
     // MARK: Customers
 
     private mutating func applyCustomer(_ s: CustomerSnapshot) throws {
-        try db.run("""
-            INSERT INTO fact_customers (stripe_customer_id, v_created, v_rank, v_event, email, name,
-                                        customer_key, livemode, created_at, deleted_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (stripe_customer_id) DO UPDATE SET
-                email        = iif(newer, excluded.email, email),
-                name         = iif(newer, excluded.name, name),
-                customer_key = iif(newer, excluded.customer_key, customer_key),
-                livemode     = iif(newer, excluded.livemode, livemode),
-                created_at   = min(created_at, excluded.created_at),
-                deleted_at   = coalesce(max(deleted_at, excluded.deleted_at), deleted_at, excluded.deleted_at),
-                v_created    = iif(newer, excluded.v_created, v_created),
-                v_rank       = iif(newer, excluded.v_rank, v_rank),
-                v_event      = iif(newer, excluded.v_event, v_event)
-            """.replacingOccurrences(of: "newer", with: Self.newerSQL),
+        try db.run(Self.customerUpsert,
             [s.id, s.version.created, s.version.rank, s.version.eventId, s.email, s.name,
              s.keys.customerKey, s.livemode, s.createdAt, s.deletedAt])
         if let key = s.keys.customerKey {
@@ -70,35 +56,12 @@ struct Projector {
         if let partner = s.keys.partnerKey { try recomputePartner(partner) }
     }
 
-    /// `excluded` (the incoming snapshot) is newer than the stored one.
-    static let newerSQL = "((excluded.v_created, excluded.v_rank, excluded.v_event) > (v_created, v_rank, v_event))"
+
 
     // MARK: Charges and invoices
 
     private mutating func applyCharge(_ c: ChargeSnapshot) throws {
-        try db.run("""
-            INSERT INTO fact_charges (charge_id, v_created, v_rank, v_event, status, amount, currency,
-                stripe_customer_id, customer_key, partner_key, product_key, invoice_id, payment_intent_id,
-                livemode, created_at, max_refunded, reversed)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (charge_id) DO UPDATE SET
-                status             = iif(newer, excluded.status, status),
-                amount             = iif(newer, excluded.amount, amount),
-                currency           = iif(newer, excluded.currency, currency),
-                stripe_customer_id = iif(newer, excluded.stripe_customer_id, stripe_customer_id),
-                customer_key       = iif(newer, excluded.customer_key, customer_key),
-                partner_key        = iif(newer, excluded.partner_key, partner_key),
-                product_key        = iif(newer, excluded.product_key, product_key),
-                invoice_id         = coalesce(invoice_id, excluded.invoice_id),
-                payment_intent_id  = coalesce(payment_intent_id, excluded.payment_intent_id),
-                livemode           = iif(newer, excluded.livemode, livemode),
-                created_at         = min(created_at, excluded.created_at),
-                max_refunded       = max(max_refunded, excluded.max_refunded),
-                reversed           = max(reversed, excluded.reversed),
-                v_created          = iif(newer, excluded.v_created, v_created),
-                v_rank             = iif(newer, excluded.v_rank, v_rank),
-                v_event            = iif(newer, excluded.v_event, v_event)
-            """.replacingOccurrences(of: "newer", with: Self.newerSQL),
+        try db.run(Self.chargeUpsert,
             [c.id, c.version.created, c.version.rank, c.version.eventId, c.status, c.amount, c.currency,
              c.customerId, c.keys.customerKey, c.keys.partnerKey, c.keys.productKey, c.invoiceId,
              c.paymentIntentId, c.livemode, c.createdAt, c.amountRefunded, c.reversed])
@@ -108,23 +71,7 @@ struct Projector {
     }
 
     private mutating func applyInvoice(_ i: InvoiceSnapshot) throws {
-        try db.run("""
-            INSERT INTO fact_invoices (invoice_id, v_created, v_rank, v_event, amount_paid, currency,
-                stripe_customer_id, customer_key, partner_key, product_key, livemode, paid_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (invoice_id) DO UPDATE SET
-                amount_paid        = iif(newer, excluded.amount_paid, amount_paid),
-                currency           = iif(newer, excluded.currency, currency),
-                stripe_customer_id = iif(newer, excluded.stripe_customer_id, stripe_customer_id),
-                customer_key       = iif(newer, excluded.customer_key, customer_key),
-                partner_key        = iif(newer, excluded.partner_key, partner_key),
-                product_key        = iif(newer, excluded.product_key, product_key),
-                livemode           = iif(newer, excluded.livemode, livemode),
-                paid_at            = min(paid_at, excluded.paid_at),
-                v_created          = iif(newer, excluded.v_created, v_created),
-                v_rank             = iif(newer, excluded.v_rank, v_rank),
-                v_event            = iif(newer, excluded.v_event, v_event)
-            """.replacingOccurrences(of: "newer", with: Self.newerSQL),
+        try db.run(Self.invoiceUpsert,
             [i.id, i.version.created, i.version.rank, i.version.eventId, i.amountPaid, i.currency,
              i.customerId, i.keys.customerKey, i.keys.partnerKey, i.keys.productKey, i.livemode, i.paidAt])
         for payer in [i.chargeId, i.paymentIntentId].compactMap({ $0 }) {
@@ -178,28 +125,7 @@ struct Projector {
     // MARK: Subscriptions
 
     private func applySubscription(_ s: SubscriptionSnapshot) throws {
-        try db.run("""
-            INSERT INTO fact_subscriptions (subscription_id, v_created, v_rank, v_event, stripe_customer_id, status,
-                price_id, product_id, amount, currency, interval, current_period_end, cancel_at_period_end,
-                canceled_at, livemode, deleted)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (subscription_id) DO UPDATE SET
-                stripe_customer_id   = iif(newer, excluded.stripe_customer_id, stripe_customer_id),
-                status               = iif(newer, excluded.status, status),
-                price_id             = iif(newer, excluded.price_id, price_id),
-                product_id           = iif(newer, excluded.product_id, product_id),
-                amount               = iif(newer, excluded.amount, amount),
-                currency             = iif(newer, excluded.currency, currency),
-                interval             = iif(newer, excluded.interval, interval),
-                current_period_end   = iif(newer, excluded.current_period_end, current_period_end),
-                cancel_at_period_end = iif(newer, excluded.cancel_at_period_end, cancel_at_period_end),
-                canceled_at          = iif(newer, excluded.canceled_at, canceled_at),
-                livemode             = iif(newer, excluded.livemode, livemode),
-                deleted              = max(deleted, excluded.deleted),
-                v_created            = iif(newer, excluded.v_created, v_created),
-                v_rank               = iif(newer, excluded.v_rank, v_rank),
-                v_event              = iif(newer, excluded.v_event, v_event)
-            """.replacingOccurrences(of: "newer", with: Self.newerSQL),
+        try db.run(Self.subscriptionUpsert,
             [s.id, s.version.created, s.version.rank, s.version.eventId, s.customerId, s.status, s.priceId,
              s.productId, s.amount, s.currency, s.interval, s.currentPeriodEnd, s.cancelAtPeriodEnd,
              s.canceledAt, s.livemode, s.deleted])
