@@ -16,9 +16,10 @@ public func buildApplication(
     notifier: SystemdNotifier? = nil,
     onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
+    let pressure = IntakePressure()
     let worker = WorkerService(database: database, settings: settings, logger: Logger.labelled("worker", like: logger),
-                               clock: clock)
-    let inbox = InboxWriter(database: database, clock: clock, onCommit: { _ in worker.wake() })
+                               pressure: pressure, clock: clock)
+    let inbox = InboxWriter(database: database, pressure: pressure, clock: clock, onCommit: { _ in worker.wake() })
     let router = Router()
     router.middlewares.add(RequestTimingMiddleware())
     WebhookController(

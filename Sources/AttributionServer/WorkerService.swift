@@ -21,14 +21,18 @@ public final class WorkerService: Service, Sendable {
     private let heartbeat = Atomic<Int64>(0)
     private let running = Atomic<Bool>(false)
     let batchSize: Int
+    let maxDeferral: Duration = .milliseconds(50)
+    private let pressure: IntakePressure?
 
     public init(database: AppDatabase, settings: ServerSettings, logger: Logger, batchSize: Int = 200,
+                pressure: IntakePressure? = nil,
                 clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) {
         self.database = database
         self.settings = settings
         self.logger = logger
         self.clock = clock
         self.batchSize = batchSize
+        self.pressure = pressure
         (wakeStream, wakeContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -62,17 +66,30 @@ public final class WorkerService: Service, Sendable {
     /// Applies due events until fewer than a full batch remain.
     func drain() async {
         while !Task.isCancelled {
+            await deferToIntake()
             let start = ContinuousClock.now
             do {
                 let result = try await database.applyDue(limit: batchSize, settings: settings.apply,
-                                                         retry: settings.retry, now: clock())
+                                                         retry: settings.retry, now: clock(), pressure: pressure)
                 report(result, elapsed: ContinuousClock.now - start)
                 heartbeat.store(clock(), ordering: .relaxed)
-                if result.processed < batchSize { return }
+                if result.processed < batchSize && !result.yielded { return }
             } catch {
                 logger.error("cannot apply events, will retry", metadata: [LogKey.error: "\(error)"])
                 return
             }
+        }
+    }
+
+    /// During a burst of webhooks the intake gets the CPU and the writer: the
+    /// worker waits while the intake is flushing, but never more than
+    /// `maxDeferral` before it applies at least a small batch, so the backlog
+    /// keeps moving and is drained at full speed once the burst ends.
+    private func deferToIntake() async {
+        guard let pressure else { return }
+        let deadline = ContinuousClock.now + maxDeferral
+        while pressure.isWaiting && ContinuousClock.now < deadline && !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(2))
         }
     }
 

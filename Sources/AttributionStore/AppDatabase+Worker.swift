@@ -9,6 +9,8 @@ public struct BatchResult: Sendable, Equatable {
     /// Event id, type and error of each event that failed this time.
     public var failed: [(id: String, type: String, error: String, dead: Bool)] = []
     public var conflicts: [String] = []
+    /// The batch committed early to let the intake write; more events may be due.
+    public var yielded = false
     /// Every event applied or ignored, in order, for logs and metrics.
     public var outcomes: [(id: String, type: String, outcome: ApplyOutcome)] = []
     public var processed: Int { applied.count + ignored.count + failed.count }
@@ -41,17 +43,24 @@ extension AppDatabase {
     /// Applies up to `limit` due events in one transaction, each inside its own
     /// savepoint together with its inbox status change: one bad event rolls back
     /// alone and is marked `failed` (or `dead`), the others commit.
+    ///
+    /// After `minimum` events it commits early whenever `pressure` says the intake
+    /// is waiting for the writer, so a webhook never waits behind a whole batch.
     public func applyDue(limit: Int = 200, settings: ApplySettings, retry: RetryPolicy = RetryPolicy(),
-                         now: Int64) async throws(StoreError) -> BatchResult {
+                         now: Int64, minimum: Int = 16, pressure: IntakePressure? = nil) async throws(StoreError) -> BatchResult {
         do {
             return try await writer.write { db in
                 let due = try db.all("""
-                    SELECT seq, event_id, type, payload, attempts FROM inbox_events
+                    SELECT seq, event_id, type, payload, attempts FROM inbox_events INDEXED BY inbox_events_todo
                     WHERE status IN ('pending', 'failed') AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
                     ORDER BY seq LIMIT ?
                     """, [Timestamp.iso(now), limit])
                 var result = BatchResult()
-                for row in due {
+                for (index, row) in due.enumerated() {
+                    if index >= minimum, pressure?.isWaiting == true {
+                        result.yielded = true
+                        break
+                    }
                     try Self.applyOne(row, in: db, settings: settings, retry: retry, now: now, into: &result)
                 }
                 return result

@@ -14,14 +14,17 @@ public actor InboxWriter {
     private var flushing = false
     /// Largest number of events committed together, so one huge queue is not one huge transaction.
     private let maxBatch: Int
+    /// Raised while a flush is queued or running, for the worker to yield to.
+    public nonisolated let pressure: IntakePressure
 
-    public init(database: AppDatabase, maxBatch: Int = 512,
+    public init(database: AppDatabase, maxBatch: Int = 512, pressure: IntakePressure = IntakePressure(),
                 clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) },
                 onCommit: @escaping @Sendable (Int) -> Void = { _ in }) {
         self.database = database
         self.maxBatch = maxBatch
         self.clock = clock
         self.onCommit = onCommit
+        self.pressure = pressure
     }
 
     /// Stores one event; returns once it is committed. Throws `StoreError` if the commit failed.
@@ -30,6 +33,7 @@ public actor InboxWriter {
             waiting.append((event, continuation))
             if !flushing {
                 flushing = true
+                pressure.set(true)
                 Task { await self.flush() }
             }
         }
@@ -49,5 +53,6 @@ public actor InboxWriter {
             }
         }
         flushing = false
+        pressure.set(false)
     }
 }
