@@ -24,8 +24,39 @@ public enum JSONValue: Sendable, Equatable, Decodable {
         else { self = .object(try c.decode([String: JSONValue].self)) }
     }
 
+    /// Deepest nesting of arrays and objects accepted. Stripe events nest about
+    /// ten levels; the limit keeps the recursive decoding (and the recursive
+    /// release of the value) far from the end of a thread's stack.
+    public static let maxDepth = 64
+
+    /// Parses `data`; throws `JSONDepthError` for documents nested deeper than `maxDepth`.
     public static func parse(_ data: some DataProtocol) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: Data(data))
+        let bytes = Data(data)
+        try checkDepth(bytes)
+        return try JSONDecoder().decode(JSONValue.self, from: bytes)
+    }
+
+    /// One pass over the bytes counting `[` and `{` outside strings, before any recursion.
+    static func checkDepth(_ bytes: Data) throws(JSONDepthError) {
+        var depth = 0
+        var inString = false
+        var escaped = false
+        for byte in bytes {
+            if inString {
+                if escaped { escaped = false }
+                else if byte == UInt8(ascii: "\\") { escaped = true }
+                else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                depth += 1
+                if depth > maxDepth { throw JSONDepthError() }
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
+            default: break
+            }
+        }
     }
 
     public subscript(key: String) -> JSONValue? {
@@ -46,4 +77,9 @@ public enum JSONValue: Sendable, Equatable, Decodable {
 
     /// An id field that Stripe sends either as a string or, when expanded, as an object with `id`.
     public var idValue: String? { string ?? self["id"]?.string }
+}
+
+/// A JSON document nested deeper than `JSONValue.maxDepth`.
+public struct JSONDepthError: Error, Equatable, Sendable, CustomStringConvertible {
+    public var description: String { "JSON nested deeper than \(JSONValue.maxDepth) levels" }
 }
