@@ -38,10 +38,11 @@ struct CrashTortureTests {
         let now = Int(Date().timeIntervalSince1970)
         let events = TortureEvents.make(count: plan.events, seed: plan.seed, now: now)
         var rng = SeededGenerator(seed: plan.seed)
-        var daemon = try DaemonProcess(environment: ["STRIPE_WEBHOOK_SECRET": Self.secret])
-        let directory = daemon.directory
-        defer { daemon.kill9(); try? FileManager.default.removeItem(at: directory) }
-        let state = TortureState(count: events.count, port: daemon.port)
+        let first = try DaemonProcess(environment: ["STRIPE_WEBHOOK_SECRET": Self.secret])
+        let directory = first.directory
+        let current = DaemonBox(first)
+        defer { current.daemon.kill9(); try? FileManager.default.removeItem(at: directory) }
+        let state = TortureState(count: events.count, port: first.port)
 
         // Given several clients delivering every event, keep-alive, on threads of their own
         let clients = ClientGroup()
@@ -49,20 +50,33 @@ struct CrashTortureTests {
             clients.start { Self.client(state: state, events: events) }
         }
 
-        // When the daemon is killed at random moments and restarted on the same database
-        var kills = 0
-        for k in 1...plan.kills {
-            let step = plan.events / (plan.kills + 1)
-            let threshold = step * k + Int.random(in: -(step / 3)...(step / 3), using: &rng)
-            while state.ackedCount < threshold && !state.isFinished { try await Task.sleep(for: .milliseconds(5)) }
-            if state.isFinished { break }
-            usleep(UInt32.random(in: 0..<20_000, using: &rng))
-            state.setPort(0)
-            daemon.kill9()
-            kills += 1
-            daemon = try DaemonProcess(environment: ["STRIPE_WEBHOOK_SECRET": Self.secret], directory: directory)
-            state.setPort(daemon.port)
+        // When the daemon is killed at random moments and restarted on the same database.
+        // The killer runs on a thread of its own, so a busy test executor cannot make it miss
+        // its moments; clients hold back half a step past a kill's moment until it has happened.
+        let step = plan.events / (plan.kills + 1)
+        let moments = (1...plan.kills).map { step * $0 + Int.random(in: -(step / 3)...(step / 3), using: &rng) }
+        let pauses = moments.map { _ in UInt32.random(in: 0..<20_000, using: &rng) }
+        let killer = ClientGroup()
+        let killCount = LockedCounter()
+        killer.start {
+            for (moment, pause) in zip(moments, pauses) {
+                state.setHold(moment + step / 2)
+                while state.ackedCount < moment && !state.isFinished { usleep(1_000) }
+                if state.isFinished { return }
+                usleep(pause)
+                state.setPort(0)
+                current.daemon.kill9()
+                killCount.increment()
+                guard let next = try? DaemonProcess(environment: ["STRIPE_WEBHOOK_SECRET": Self.secret], directory: directory)
+                else { state.setHold(Int.max); return }
+                current.daemon = next
+                state.setHold(Int.max)
+                state.setPort(next.port)
+            }
         }
+        #expect(await killer.wait(timeout: 600), "the killer finished")
+        let kills = killCount.value
+        let daemon = current.daemon
         let clientsDone = await clients.wait(timeout: 600)
         #expect(clientsDone, "clients finished delivering")
 
@@ -158,6 +172,7 @@ final class TortureState: @unchecked Sendable {  // every field behind `lock`
     private var currentPort: Int
     private var sent = 0
     private var cut = 0
+    private var hold = Int.max
 
     init(count: Int, port: Int) {
         queue = Array((0..<count).reversed())
@@ -168,6 +183,7 @@ final class TortureState: @unchecked Sendable {  // every field behind `lock`
     func next() -> Int? {
         while true {
             let (index, finished): (Int?, Bool) = lock.withLock {
+                if ackedSet.count >= hold { return (nil, false) }
                 if let i = queue.popLast() { inFlight += 1; return (i, false) }
                 return (nil, inFlight == 0)
             }
@@ -183,12 +199,28 @@ final class TortureState: @unchecked Sendable {  // every field behind `lock`
     }
     func countSent() { lock.withLock { sent += 1 } }
     func setPort(_ port: Int) { lock.withLock { currentPort = port } }
+    /// Clients take no new event while this many are acknowledged (a kill is due).
+    func setHold(_ count: Int) { lock.withLock { hold = count } }
     var port: Int { lock.withLock { currentPort } }
     var ackedCount: Int { lock.withLock { ackedSet.count } }
     var acked: [Int] { lock.withLock { ackedSet.sorted() } }
     var sentCount: Int { lock.withLock { sent } }
     var cutCount: Int { lock.withLock { cut } }
     var isFinished: Bool { lock.withLock { queue.isEmpty && inFlight == 0 } }
+}
+
+/// The daemon now running, replaced after each kill.
+final class DaemonBox: @unchecked Sendable {  // written by the killer thread only, read after it finished
+    var daemon: DaemonProcess
+    init(_ daemon: DaemonProcess) { self.daemon = daemon }
+}
+
+/// A count shared between threads.
+final class LockedCounter: @unchecked Sendable {  // behind `lock`
+    private let lock = NSLock()
+    private var count = 0
+    func increment() { lock.withLock { count += 1 } }
+    var value: Int { lock.withLock { count } }
 }
 
 /// Threads running blocking socket clients, awaited without blocking the test's executor.
