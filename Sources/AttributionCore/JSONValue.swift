@@ -27,8 +27,11 @@ public enum JSONValue: Sendable, Equatable, Decodable {
     /// Parses with Foundation's `JSONSerialization`, about seven times faster here
     /// than decoding this enum through `JSONDecoder` (whose type probing throws
     /// and catches at every node), then converts the tree.
+    /// Throws `JSONDepthError` for documents nested deeper than `maxDepth`.
     public static func parse(_ data: some DataProtocol) throws -> JSONValue {
-        let object = try JSONSerialization.jsonObject(with: Data(data), options: [.fragmentsAllowed])
+        let bytes = Data(data)
+        try checkDepth(bytes)
+        let object = try JSONSerialization.jsonObject(with: bytes, options: [.fragmentsAllowed])
         return JSONValue(foundation: object)
     }
 
@@ -58,6 +61,35 @@ public enum JSONValue: Sendable, Equatable, Decodable {
         }
     }
 
+    /// Deepest nesting of arrays and objects accepted. Stripe events nest about
+    /// ten levels; the limit keeps the recursive decoding (and the recursive
+    /// release of the value) far from the end of a thread's stack.
+    public static let maxDepth = 64
+
+
+    /// One pass over the bytes counting `[` and `{` outside strings, before any recursion.
+    static func checkDepth(_ bytes: Data) throws(JSONDepthError) {
+        var depth = 0
+        var inString = false
+        var escaped = false
+        for byte in bytes {
+            if inString {
+                if escaped { escaped = false }
+                else if byte == UInt8(ascii: "\\") { escaped = true }
+                else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                depth += 1
+                if depth > maxDepth { throw JSONDepthError() }
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
+            default: break
+            }
+        }
+    }
+
     public subscript(key: String) -> JSONValue? {
         if case .object(let o) = self { return o[key] } else { return nil }
     }
@@ -76,4 +108,9 @@ public enum JSONValue: Sendable, Equatable, Decodable {
 
     /// An id field that Stripe sends either as a string or, when expanded, as an object with `id`.
     public var idValue: String? { string ?? self["id"]?.string }
+}
+
+/// A JSON document nested deeper than `JSONValue.maxDepth`.
+public struct JSONDepthError: Error, Equatable, Sendable, CustomStringConvertible {
+    public var description: String { "JSON nested deeper than \(JSONValue.maxDepth) levels" }
 }

@@ -23,8 +23,11 @@ public struct StripeEnvelope: Sendable, Equatable {
     /// Refuses anything that is not a snapshot event (no `id`, `type`, `created`, or object `data.object`).
     public static func decode(_ body: some DataProtocol) throws(EventDecodingError) -> StripeEnvelope {
         let raw: Raw
+        let bytes = Data(body)
+        // The same nesting guard as the full decoder: the intake refuses what the worker could not read.
+        do { try JSONValue.checkDepth(bytes) } catch { throw .notAnEvent(error.description) }
         do {
-            raw = try JSONDecoder().decode(Raw.self, from: Data(body))
+            raw = try JSONDecoder().decode(Raw.self, from: bytes)
         } catch let error as DecodingError {
             throw classify(error)
         } catch {

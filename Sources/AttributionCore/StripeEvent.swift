@@ -23,7 +23,9 @@ public struct StripeEvent: Sendable, Equatable {
     /// (no `id`, `type`, `created` or object `data.object`).
     public static func decode(_ body: some DataProtocol) throws(EventDecodingError) -> StripeEvent {
         let json: JSONValue
-        do { json = try JSONValue.parse(body) } catch { throw .notJSON }
+        do { json = try JSONValue.parse(body) } catch let error as JSONDepthError {
+            throw .notAnEvent(error.description)
+        } catch { throw .notJSON }
         guard json.isObject else { throw .notAnEvent("body is not a JSON object") }
         guard let id = json["id"]?.string, !id.isEmpty else { throw .notAnEvent("missing id") }
         guard let type = json["type"]?.string, !type.isEmpty else { throw .notAnEvent("missing type") }

@@ -102,7 +102,11 @@ public struct SubscriptionSnapshot: Sendable, Equatable {
             if firstPrice == nil { firstPrice = price }
             let unit = price?["unit_amount"]?.int ?? price?["amount"]?.int ?? 0
             let quantity = item["quantity"]?.int ?? 1
-            amount += unit * quantity
+            // Signed but absurd amounts must fail the event, not trap the worker on overflow.
+            let (itemAmount, o1) = unit.multipliedReportingOverflow(by: quantity)
+            let (sum, o2) = amount.addingReportingOverflow(itemAmount)
+            guard !o1, !o2 else { throw .missingField("subscription amount (overflows 64 bits)") }
+            amount = sum
             if let end = item["current_period_end"]?.int { itemPeriodEnd = max(itemPeriodEnd ?? end, end) }
         }
         self.amount = amount

@@ -3,6 +3,7 @@ import AttributionStore
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import ServiceLifecycle
 
 /// The pieces of a running daemon, built from settings and an open database.
@@ -29,6 +30,8 @@ public func buildApplication(
     HealthController(database: database, worker: worker, metrics: metrics).addRoutes(to: router)
     SignupController(database: database, settings: settings, clock: clock).addRoutes(to: router)
     let httpLogger = Logger.labelled("http", like: logger)
+    // One read timeout bounds idle connections, trickled headers (idle timeout) and trickled bodies (deadline).
+    let readTimeout = TimeAmount.milliseconds(Int64(settings.readTimeoutSeconds * 1000))
     var services: [any Service] = [worker]
     if let notifier {
         services.append(SystemdNotifyService(notifier: notifier, logger: Logger.labelled("systemd", like: logger),
@@ -36,7 +39,9 @@ public func buildApplication(
     }
     return Application(
         router: router,
-        server: .http1(configuration: .init(idleTimeout: .milliseconds(Int64(settings.idleTimeoutSeconds * 1000)))),
+        server: .http1(configuration: .init(
+            additionalChannelHandlers: [RequestDeadlineHandler(timeout: readTimeout)],
+            idleTimeout: readTimeout)),
         configuration: ApplicationConfiguration(address: .hostname(settings.host, port: settings.port),
                                                 serverName: "attributiond"),
         services: services,

@@ -14,6 +14,7 @@ extension ServerSettings {
             let secret = key == .stripeWebhookSecret || key == .apiToken
             return reader.string(forKey: configKey, isSecret: secret)
                 ?? reader.int(forKey: configKey).map(String.init)
+                ?? reader.double(forKey: configKey).map { String($0) }
         }
         var settings = ServerSettings()
         settings.databasePath = text(.db) ?? defaultDatabasePath(environment: environment)
@@ -37,6 +38,8 @@ extension ServerSettings {
             }
             settings.toleranceSeconds = seconds
         }
+        if let v = text(.readTimeoutSeconds) { settings.readTimeoutSeconds = try seconds(v, "read timeout") }
+        if let v = text(.busyTimeoutSeconds) { settings.busyTimeoutSeconds = try seconds(v, "busy timeout") }
         if let token = text(.apiToken), !token.isEmpty { settings.apiToken = token }
         if let v = text(.logLevel) {
             guard let level = Logger.Level(rawValue: v.lowercased()) else {
@@ -66,6 +69,14 @@ extension ServerSettings {
             }
         }
         return ConfigReader(providers: providers)
+    }
+
+    /// A positive, finite number of seconds (fractions allowed, at most a day).
+    static func seconds(_ text: String, _ name: String) throws(SettingsError) -> Double {
+        guard let value = Double(text), value.isFinite, value > 0, value <= 86_400 else {
+            throw SettingsError("invalid \(name) '\(text)': expected a positive number of seconds")
+        }
+        return value
     }
 
     /// `./attribution.sqlite`, or under `$STATE_DIRECTORY` when systemd gives one.

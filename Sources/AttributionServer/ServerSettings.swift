@@ -15,14 +15,18 @@ public struct ServerSettings: Sendable {
     public var apiToken: String?
     public var logLevel: Logger.Level
     public var bodyLimit: Int
-    /// Seconds a connection may stay idle (or trickle a request) before it is closed.
-    public var idleTimeoutSeconds: Double
+    /// Seconds a request may take to arrive whole (and a connection may stay idle)
+    /// before the connection is closed: slow or stalled clients cannot hold sockets.
+    public var readTimeoutSeconds: Double
+    /// Seconds a write waits for a lock held by another connection (a `sqlite3`
+    /// shell, an admin command) before the webhook answers 503.
+    public var busyTimeoutSeconds: Double
     public var retry: RetryPolicy
 
     public init(databasePath: String = "./attribution.sqlite", host: String = "127.0.0.1", port: Int = 8080,
                 secrets: [String] = [], apply: ApplySettings = ApplySettings(), toleranceSeconds: Int64 = 300,
                 apiToken: String? = nil, logLevel: Logger.Level = .info, bodyLimit: Int = 1 << 20,
-                idleTimeoutSeconds: Double = 30, retry: RetryPolicy = RetryPolicy()) {
+                readTimeoutSeconds: Double = 30, busyTimeoutSeconds: Double = 5, retry: RetryPolicy = RetryPolicy()) {
         self.databasePath = databasePath
         self.host = host
         self.port = port
@@ -32,7 +36,8 @@ public struct ServerSettings: Sendable {
         self.apiToken = apiToken
         self.logLevel = logLevel
         self.bodyLimit = bodyLimit
-        self.idleTimeoutSeconds = idleTimeoutSeconds
+        self.readTimeoutSeconds = readTimeoutSeconds
+        self.busyTimeoutSeconds = busyTimeoutSeconds
         self.retry = retry
     }
 }
@@ -48,7 +53,7 @@ public struct SettingsError: Error, CustomStringConvertible, Sendable {
 /// the key in a JSON config file.
 public enum SettingKey: String, CaseIterable, Sendable {
     case db, listen, stripeSecretFile, stripeWebhookSecret, transactionSource, partialRefunds
-    case toleranceSeconds, apiToken, logLevel, config
+    case toleranceSeconds, readTimeoutSeconds, busyTimeoutSeconds, apiToken, logLevel, config
 
     /// Components of the canonical key; the environment provider upper-cases and joins them with `_`.
     var components: [String] {
@@ -60,6 +65,8 @@ public enum SettingKey: String, CaseIterable, Sendable {
         case .transactionSource: ["attributiond", "transaction", "source"]
         case .partialRefunds: ["attributiond", "partial", "refunds"]
         case .toleranceSeconds: ["attributiond", "tolerance", "seconds"]
+        case .readTimeoutSeconds: ["attributiond", "read", "timeout", "seconds"]
+        case .busyTimeoutSeconds: ["attributiond", "busy", "timeout", "seconds"]
         case .apiToken: ["attributiond", "api", "token"]
         case .logLevel: ["attributiond", "log", "level"]
         case .config: ["attributiond", "config"]

@@ -38,6 +38,12 @@ struct WebhookController: Sendable {
             return .jsonError(.badRequest, error.description)
         }
         let event: StripeEnvelope
+        // The inbox keeps the body byte for byte as text: a body that is not UTF-8 is not JSON.
+        guard let payload = String(validating: bytes, as: UTF8.self) else {
+            WebhookOutcome.notAnEvent.count()
+            context.logger.notice("webhook refused", metadata: [LogKey.outcome: "not_an_event", LogKey.error: "not UTF-8"])
+            return .jsonError(.badRequest, EventDecodingError.notJSON.description)
+        }
         do {
             event = try StripeEnvelope.decode(bytes)
         } catch {
@@ -45,7 +51,6 @@ struct WebhookController: Sendable {
             context.logger.notice("webhook refused", metadata: [LogKey.outcome: "not_an_event", LogKey.error: "\(error)"])
             return .jsonError(.badRequest, error.description)
         }
-        let payload = String(decoding: bytes, as: UTF8.self)
         let logMeta: Logger.Metadata = [LogKey.eventId: "\(event.id)", LogKey.eventType: "\(event.type)"]
         do {
             let outcome = try await inbox.submit(NewInboxEvent(envelope: event, payload: payload))

@@ -32,11 +32,14 @@ extension AppDatabase {
         let profile = LocalEvent.PartnerProfile(partnerKey: key, name: name ?? existing?.name,
                                                 email: email ?? existing?.email)
         // Each call is a new event, and a later profile must replace an earlier one: profiles
-        // of the same second are ordered by event id, so the id carries the wall clock's
+        // of the same `now` are ordered by event id, so the id carries the wall clock in
         // nanoseconds (fixed width, so text order is time order), then a random tie-breaker.
-        let nanos = Int(Date().timeIntervalSince1970.truncatingRemainder(dividingBy: 1) * 1e9)
-        let fraction = String(nanos).leftPadded(to: 9)
-        let id = "partner_\(key)_\(now)_\(fraction)_\(UInt16.random(in: .min ... .max))"
+        // The whole clock, not the fraction of its second: two calls on either side of a
+        // second boundary would otherwise sort backwards (0.999… > 0.001…).
+        var clock = timespec()
+        clock_gettime(CLOCK_REALTIME, &clock)
+        let nanos = String(Int64(clock.tv_sec) * 1_000_000_000 + Int64(clock.tv_nsec)).leftPadded(to: 19)
+        let id = "partner_\(key)_\(now)_\(nanos)_\(UInt16.random(in: .min ... .max))"
         do {
             let json = try LocalEvent.envelope(id: id, type: LocalEvent.partnerType, created: now, object: profile)
             _ = try await recordAndApply(NewInboxEvent(event: try StripeEvent.decode(Array(json.utf8)), payload: json),

@@ -30,8 +30,18 @@ public struct AppDatabase: Sendable {
             }
             return db
         } catch {
+            // SQLite only says "unable to open database file"; name the usual cause.
+            if !readonly, Self.isOnReadOnlyFileSystem(path) {
+                throw StoreError.unavailable("cannot open database at \(path): the file system is read-only")
+            }
             throw StoreError.wrap(error, "open database at \(path)")
         }
+    }
+
+    private static func isOnReadOnlyFileSystem(_ path: String) -> Bool {
+        var info = statvfs()
+        let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        return statvfs(dir, &info) == 0 && info.f_flag & UInt(ST_RDONLY) != 0
     }
 
     /// An empty in-memory database for tests.

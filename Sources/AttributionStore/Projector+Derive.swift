@@ -45,7 +45,11 @@ extension Projector {
               AND charge_id NOT IN (SELECT payer_id FROM fact_invoice_payments WHERE invoice_id = ?1)
               AND ifnull(payment_intent_id, '') NOT IN (SELECT payer_id FROM fact_invoice_payments WHERE invoice_id = ?1)
             """, arguments: [invoiceId]) ?? 0
-        let refunded = payers.reduce(attempts) { $0 + ($1["max_refunded"] as Int64) }
+        // Saturating: absurd signed refunds must not trap the worker; any sum this large means fully refunded.
+        let refunded = payers.reduce(attempts) { sum, payer in
+            let (total, overflow) = sum.addingReportingOverflow(payer["max_refunded"] as Int64)
+            return overflow ? .max : total
+        }
         var keep = amount > 0 && !payers.contains { $0["reversed"] == 1 } && refunded < amount
         if settings.partialRefunds == .delete && refunded > 0 { keep = false }
         guard keep else {

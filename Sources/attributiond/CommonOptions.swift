@@ -32,7 +32,7 @@ struct CommonOptions: ParsableArguments {
     /// Opens the database of `settings`; a failure is a run-time error (exit 1).
     func open(_ settings: ServerSettings, readonly: Bool = false) throws -> AppDatabase {
         do {
-            return try AppDatabase.open(path: settings.databasePath, readonly: readonly)
+            return try AppDatabase.open(path: settings.databasePath, busyTimeout: settings.busyTimeoutSeconds, readonly: readonly)
         } catch {
             throw RuntimeFailure(message: error.description)
         }

@@ -23,6 +23,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Signature timestamp tolerance in seconds (env ATTRIBUTIOND_TOLERANCE_SECONDS; default 300).")
     var tolerance: String?
 
+    @Option(help: "Seconds a request may take to arrive whole, and a connection may stay idle (env ATTRIBUTIOND_READ_TIMEOUT_SECONDS; default 30).")
+    var readTimeout: String?
+
+    @Option(help: "Seconds a write waits for a database lock before answering 503 (env ATTRIBUTIOND_BUSY_TIMEOUT_SECONDS; default 5).")
+    var busyTimeout: String?
+
     @Option(help: "trace, debug, info, notice, warning, error or critical (env ATTRIBUTIOND_LOG_LEVEL).")
     var logLevel: String?
 
@@ -32,6 +38,8 @@ struct ServeCommand: AsyncParsableCommand {
         extra[.stripeSecretFile] = stripeSecretFile
         extra[.toleranceSeconds] = tolerance
         extra[.logLevel] = logLevel
+        extra[.readTimeoutSeconds] = readTimeout
+        extra[.busyTimeoutSeconds] = busyTimeout
         var settings = try await common.settings(extra: extra)
         let level = settings.logLevel
         LoggingSystem.bootstrap { label in

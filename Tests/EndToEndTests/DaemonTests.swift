@@ -64,6 +64,7 @@ struct DaemonTests {
         (["serve", "--bogus"], [:]), (["serve", "--listen", "nowhere"], [:]),
         (["serve"], ["ATTRIBUTIONDX": "1", "ATTRIBUTIOND_TRANSACTION_SOURCE": "cheque"]),
         (["serve"], ["ATTRIBUTIOND_TOLERANCE_SECONDS": "-5"]), (["events", "list", "--status", "nope"], [:]),
+        (["serve", "--read-timeout", "0"], [:]), (["serve"], ["ATTRIBUTIOND_BUSY_TIMEOUT_SECONDS": "soon"]),
     ] as [([String], [String: String])])
     func badUsage(_ arguments: [String], _ environment: [String: String]) throws {
         let (code, _, stderr) = try DaemonProcess.run(arguments + ["--db", "/tmp/attributiond-never-\(UUID()).sqlite"],

@@ -1,3 +1,4 @@
+import AttributionTestSupport
 import Foundation
 import Testing
 
@@ -7,9 +8,9 @@ import Testing
         let directory = try TemporaryDirectory()
         let database = directory.path + "/attribution.sqlite"
         let secret = "whsec_e2e_\(UUID().uuidString.prefix(8))"
-        let daemon = try await Daemon(database: database, environment: ["STRIPE_WEBHOOK_SECRET": secret])
+        let daemon = try DaemonProcess(environment: ["STRIPE_WEBHOOK_SECRET": secret], directory: URL(fileURLWithPath: directory.path))
 
-        let result = try await runAttributiond(["send-test-events", "--url", "http://127.0.0.1:\(daemon.port)",
+        let result = try runAttributiond(["send-test-events", "--url", "http://127.0.0.1:\(daemon.port)",
                                                 "--db", database], environment: ["STRIPE_WEBHOOK_SECRET": secret])
         #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
         let lines = result.stdout.split(separator: "\n")
@@ -17,8 +18,8 @@ import Testing
         #expect(!lines.contains { $0.hasPrefix("✗ ") })
         #expect(result.stdout.contains("all 12 checks passed"))
 
-        #expect(try await daemon.stop() == 0)
-        let logs = daemon.logs.joined(separator: "\n")
+        #expect(try daemon.stop() == 0)
+        let logs = daemon.stderr
         // One info line per delivery outcome, with ids, never the secret or the body.
         #expect(logs.components(separatedBy: "webhook accepted").count - 1 == 5)
         #expect(logs.contains("webhook duplicate"))
@@ -31,39 +32,42 @@ import Testing
         // Given a daemon that generated and stored its own secret on first start
         let directory = try TemporaryDirectory()
         let database = directory.path + "/attribution.sqlite"
-        let daemon = try await Daemon(database: database, environment: [:])
-        let result = try await runAttributiond(["send-test-events", "--url", "http://127.0.0.1:\(daemon.port)/webhooks/stripe",
+        let daemon = try DaemonProcess(environment: [:], directory: URL(fileURLWithPath: directory.path))
+        let result = try runAttributiond(["send-test-events", "--url", "http://127.0.0.1:\(daemon.port)/webhooks/stripe",
                                                 "--db", database])
         #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
-        #expect(try await daemon.stop() == 0)
+        #expect(try daemon.stop() == 0)
     }
 
     @Test func failsWhenTheDaemonHasAnotherSecret() async throws {
         let directory = try TemporaryDirectory()
         let database = directory.path + "/attribution.sqlite"
-        let daemon = try await Daemon(database: database, environment: ["STRIPE_WEBHOOK_SECRET": "whsec_daemon_side"])
-        let result = try await runAttributiond(["send-test-events", "--url", "http://127.0.0.1:\(daemon.port)",
+        let daemon = try DaemonProcess(environment: ["STRIPE_WEBHOOK_SECRET": "whsec_daemon_side"], directory: URL(fileURLWithPath: directory.path))
+        let result = try runAttributiond(["send-test-events", "--url", "http://127.0.0.1:\(daemon.port)",
                                                 "--db", database, "--secret", "whsec_sender_side"])
         #expect(result.status == 1)
         #expect(result.stdout.contains("✗ customer.created accepted: HTTP 400"))
         #expect(result.stdout.contains("✓ bad signature rejected with 400"))
         #expect(result.stderr.contains("checks failed"))
-        #expect(try await daemon.stop() == 0)
+        #expect(try daemon.stop() == 0)
     }
 
     @Test func failsWhenNoDaemonListens() async throws {
-        let result = try await runAttributiond(["send-test-events", "--url", "http://127.0.0.1:9", "--secret", "whsec_x"])
+        let result = try runAttributiond(["send-test-events", "--url", "http://127.0.0.1:9", "--secret", "whsec_x"])
         #expect(result.status == 1)
         #expect(result.stdout.contains("✗ customer.created delivered: cannot POST"))
     }
 }
 
-/// A temporary directory removed when the value goes away.
-final class TemporaryDirectory: Sendable {
-    let path: String
-    init() throws {
-        path = NSTemporaryDirectory() + "attributiond-e2e-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-    deinit { try? FileManager.default.removeItem(atPath: path) }
+/// What a finished process printed and how it exited.
+struct ProcessResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// Runs the built binary with `arguments` to completion.
+func runAttributiond(_ arguments: [String], environment: [String: String] = [:]) throws -> ProcessResult {
+    let (status, stdout, stderr) = try DaemonProcess.run(arguments, environment: environment)
+    return ProcessResult(status: status, stdout: stdout, stderr: stderr)
 }

@@ -1,10 +1,11 @@
+import AttributionTestSupport
 import Foundation
 import Testing
 
 /// `systemd/attributiond.service` is valid and sandboxed (exposure ≤ 1.5).
 @Suite struct SystemdUnitTests {
     static let analyze = "/usr/bin/systemd-analyze"
-    static let unit = Build.packageRoot.appendingPathComponent("systemd/attributiond.service").path
+    static let unit = Fixtures.repository.appendingPathComponent("systemd/attributiond.service").path
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: analyze), "systemd-analyze is not installed"))
     func verifyIsClean() throws {
@@ -14,7 +15,7 @@ import Testing
         let text = try String(contentsOfFile: Self.unit, encoding: .utf8)
         #expect(text.contains("ExecStart=/usr/local/bin/attributiond serve\n"))
         let copy = directory.path + "/attributiond.service"
-        try text.replacingOccurrences(of: "ExecStart=/usr/local/bin/attributiond", with: "ExecStart=\(Build.binary)")
+        try text.replacingOccurrences(of: "ExecStart=/usr/local/bin/attributiond", with: "ExecStart=\(DaemonProcess.binary)")
             .write(toFile: copy, atomically: true, encoding: .utf8)
         let result = try run(Self.analyze, ["verify", copy])
         #expect(result.status == 0)
