@@ -43,7 +43,10 @@ struct IngestBench {
         table.add("ingest p50 latency ms", format(result.p50, 2), baseline: format(baseline.p50, 2))
         table.add("ingest p99 latency ms", format(result.p99, 2), baseline: format(baseline.p99, 2), target: "≤ 15")
         table.add("ingest non-2xx / socket errors", "\(result.non2xx) / \(result.socketErrors)", target: "0")
-        table.add("events answered 200 and stored", "\(stored) of \(distinctAnswered) distinct", target: "all")
+        // wrk cannot say which requests were answered, only how many; stored counts also
+        // the requests in flight when it stopped. The crash-torture test checks each event.
+        table.add("events stored ≥ answered 200", "\(stored >= distinctAnswered ? "yes" : "NO"): \(stored) stored, \(distinctAnswered) answered",
+                  target: "yes")
         table.add("daemon peak RSS MiB", format(rss, 1), target: "≤ 64")
         table.add("daemon exit code after SIGTERM", "\(exit)", target: "0")
     }
