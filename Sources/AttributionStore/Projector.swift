@@ -67,7 +67,10 @@ struct Projector {
              c.paymentIntentId, c.livemode, c.createdAt, c.amountRefunded, c.reversed])
         try noteKeys(c.keys, customer: c.customerId, transaction: c.id, version: c.version, livemode: c.livemode)
         try recomputeChargeTransaction(c.id)
-        for invoice in try invoices(paidBy: c.id) { try recomputeInvoiceTransaction(invoice) }
+        // Only invoice mode counts invoices; in charge mode this lookup would find nothing to do.
+        if settings.transactionSource == .invoice {
+            for invoice in try invoices(paidBy: c.id) { try recomputeInvoiceTransaction(invoice) }
+        }
     }
 
     private mutating func applyInvoice(_ i: InvoiceSnapshot) throws {
