@@ -25,31 +25,23 @@ struct WebhookController: Sendable {
             body = try await request.collectBody(upTo: bodyLimit)
         } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
             // The body stream throws NIOTooManyBytesError (not HTTPError); both carry 413.
-            WebhookOutcome.tooLarge.count()
-            context.logger.notice("webhook refused", metadata: [LogKey.outcome: "too_large"])
-            return .jsonError(.contentTooLarge, "body larger than \(bodyLimit) bytes")
+            return refuse(.tooLarge, .contentTooLarge, "body larger than \(bodyLimit) bytes", context: context)
         }
         let bytes = body.readableBytesView
         do {
             try verifier.verify(payload: bytes, header: request.headers[.stripeSignature], now: clock())
         } catch {
-            WebhookOutcome.badSignature.count()
-            context.logger.notice("webhook refused", metadata: [LogKey.outcome: "bad_signature", LogKey.error: "\(error)"])
-            return .jsonError(.badRequest, error.description)
+            return refuse(.badSignature, .badRequest, error.description, context: context)
         }
         let event: StripeEnvelope
         // The inbox keeps the body byte for byte as text: a body that is not UTF-8 is not JSON.
         guard let payload = String(validating: bytes, as: UTF8.self) else {
-            WebhookOutcome.notAnEvent.count()
-            context.logger.notice("webhook refused", metadata: [LogKey.outcome: "not_an_event", LogKey.error: "not UTF-8"])
-            return .jsonError(.badRequest, EventDecodingError.notJSON.description)
+            return refuse(.notAnEvent, .badRequest, EventDecodingError.notJSON.description, context: context)
         }
         do {
             event = try StripeEnvelope.decode(bytes)
         } catch {
-            WebhookOutcome.notAnEvent.count()
-            context.logger.notice("webhook refused", metadata: [LogKey.outcome: "not_an_event", LogKey.error: "\(error)"])
-            return .jsonError(.badRequest, error.description)
+            return refuse(.notAnEvent, .badRequest, error.description, context: context)
         }
         let logMeta: Logger.Metadata = [LogKey.eventId: "\(event.id)", LogKey.eventType: "\(event.type)"]
         do {
@@ -64,6 +56,14 @@ struct WebhookController: Sendable {
                                  metadata: logMeta.merging([LogKey.error: "\(error)"]) { a, _ in a })
             return .jsonError(.serviceUnavailable, "store unavailable, retry later")
         }
+    }
+
+    /// A delivery refused before anything is written: counted, logged at notice, answered with a JSON error.
+    private func refuse(_ outcome: WebhookOutcome, _ status: HTTPResponse.Status, _ message: String,
+                        context: BasicRequestContext) -> Response {
+        outcome.count()
+        context.logger.notice("webhook refused", metadata: [LogKey.outcome: "\(outcome.rawValue)", LogKey.error: "\(message)"])
+        return .jsonError(status, message)
     }
 }
 
