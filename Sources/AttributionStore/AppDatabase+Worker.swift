@@ -51,7 +51,7 @@ extension AppDatabase {
         do {
             return try await writer.write { db in
                 let due = try db.all("""
-                    SELECT seq, event_id, type, payload, attempts FROM inbox_events INDEXED BY inbox_events_todo
+                    SELECT \(Self.workColumns) FROM inbox_events INDEXED BY inbox_events_todo
                     WHERE status IN ('pending', 'failed') AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
                     ORDER BY seq LIMIT ?
                     """, [Timestamp.iso(now), limit])
@@ -115,13 +115,18 @@ extension AppDatabase {
                 for table in Self.derivedTables { try db.execute(sql: "DELETE FROM \(table)") }
                 try db.execute(sql: "UPDATE inbox_events SET status = 'pending', attempts = 0, next_attempt_at = NULL")
                 var result = BatchResult()
-                let rows = try Row.fetchCursor(db, sql: "SELECT seq, event_id, type, payload, attempts FROM inbox_events ORDER BY seq")
                 // One attempt each: an event that fails here is left `failed` for the worker to retry.
                 let policy = RetryPolicy(maxAttempts: Int.max)
-                var all: [Row] = []
-                while let row = try rows.next() { all.append(row.copy()) }
-                for row in all {
-                    try Self.applyOne(row, in: db, settings: settings, retry: policy, now: now, into: &result)
+                // Page by seq, so a large inbox is never held in memory whole.
+                var after: Int64 = -1
+                while true {
+                    let page = try db.all("SELECT \(Self.workColumns) FROM inbox_events WHERE seq > ? ORDER BY seq LIMIT 500",
+                                          [after])
+                    guard let last = page.last else { break }
+                    for row in page {
+                        try Self.applyOne(row, in: db, settings: settings, retry: policy, now: now, into: &result)
+                    }
+                    after = last["seq"]
                 }
                 return result
             }
@@ -129,6 +134,9 @@ extension AppDatabase {
             throw StoreError.wrap(error, "rebuild the domain tables")
         }
     }
+
+    /// The inbox columns `applyOne` reads.
+    static let workColumns = "seq, event_id, type, payload, attempts"
 
     /// Tables re-derived from the inbox (everything but the inbox, reward rules and settings).
     static let derivedTables = [
@@ -151,8 +159,7 @@ extension AppDatabase {
             return try await writer.write { db in
                 let outcome = try Self.insert([event], receivedAt: now, in: db)[0]
                 guard outcome == .stored,
-                      let row = try db.one("SELECT seq, event_id, type, payload, attempts FROM inbox_events WHERE event_id = ?",
-                                           [event.eventId])
+                      let row = try db.one("SELECT \(Self.workColumns) FROM inbox_events WHERE event_id = ?", [event.eventId])
                 else { return outcome }
                 var result = BatchResult()
                 try Self.applyOne(row, in: db, settings: settings, retry: RetryPolicy(), now: now, into: &result)
