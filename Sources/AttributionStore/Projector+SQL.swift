@@ -1,3 +1,5 @@
+import Foundation
+
 /// The upserts of the fact tables. Each keeps the newest snapshot's fields
 /// (by event version) and merges the order-independent ones (min, max, or).
 extension Projector {
@@ -11,10 +13,7 @@ extension Projector {
                 customer_key = iif(newer, excluded.customer_key, customer_key),
                 livemode     = iif(newer, excluded.livemode, livemode),
                 created_at   = min(created_at, excluded.created_at),
-                deleted_at   = coalesce(max(deleted_at, excluded.deleted_at), deleted_at, excluded.deleted_at),
-                v_created    = iif(newer, excluded.v_created, v_created),
-                v_rank       = iif(newer, excluded.v_rank, v_rank),
-                v_event      = iif(newer, excluded.v_event, v_event)
+                deleted_at   = coalesce(max(deleted_at, excluded.deleted_at), deleted_at, excluded.deleted_at)
             """)
 
     static let chargeUpsert = versioned("""
@@ -35,10 +34,7 @@ extension Projector {
                 livemode           = iif(newer, excluded.livemode, livemode),
                 created_at         = min(created_at, excluded.created_at),
                 max_refunded       = max(max_refunded, excluded.max_refunded),
-                reversed           = max(reversed, excluded.reversed),
-                v_created          = iif(newer, excluded.v_created, v_created),
-                v_rank             = iif(newer, excluded.v_rank, v_rank),
-                v_event            = iif(newer, excluded.v_event, v_event)
+                reversed           = max(reversed, excluded.reversed)
             """)
 
     static let invoiceUpsert = versioned("""
@@ -53,10 +49,7 @@ extension Projector {
                 partner_key        = iif(newer, excluded.partner_key, partner_key),
                 product_key        = iif(newer, excluded.product_key, product_key),
                 livemode           = iif(newer, excluded.livemode, livemode),
-                paid_at            = min(paid_at, excluded.paid_at),
-                v_created          = iif(newer, excluded.v_created, v_created),
-                v_rank             = iif(newer, excluded.v_rank, v_rank),
-                v_event            = iif(newer, excluded.v_event, v_event)
+                paid_at            = min(paid_at, excluded.paid_at)
             """)
 
     static let subscriptionUpsert = versioned("""
@@ -76,15 +69,15 @@ extension Projector {
                 cancel_at_period_end = iif(newer, excluded.cancel_at_period_end, cancel_at_period_end),
                 canceled_at          = iif(newer, excluded.canceled_at, canceled_at),
                 livemode             = iif(newer, excluded.livemode, livemode),
-                deleted              = max(deleted, excluded.deleted),
-                v_created            = iif(newer, excluded.v_created, v_created),
-                v_rank               = iif(newer, excluded.v_rank, v_rank),
-                v_event              = iif(newer, excluded.v_event, v_event)
+                deleted              = max(deleted, excluded.deleted)
             """)
 
-    /// Replaces `newer` with the test that the incoming row (`excluded`) is the newer snapshot.
-    private static func versioned(_ sql: String) -> String {
-        sql.replacingOccurrences(of: "newer", with: newerSQL)
+    /// Appends the version columns (taken from the newer snapshot) and replaces
+    /// `newer` with the test that the incoming row (`excluded`) is that snapshot.
+    private static func versioned(_ upsert: String) -> String {
+        let version = ["v_created", "v_rank", "v_event"].map { "\($0) = iif(newer, excluded.\($0), \($0))" }
+        return (upsert.trimmingCharacters(in: .whitespacesAndNewlines) + ",\n" + version.joined(separator: ",\n"))
+            .replacingOccurrences(of: "newer", with: newerSQL)
     }
 
     /// `excluded` (the incoming snapshot) is newer than the stored one.

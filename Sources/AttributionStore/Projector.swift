@@ -56,8 +56,6 @@ struct Projector {
         if let partner = s.keys.partnerKey { try recomputePartner(partner) }
     }
 
-
-
     // MARK: Charges and invoices
 
     private mutating func applyCharge(_ c: ChargeSnapshot) throws {
