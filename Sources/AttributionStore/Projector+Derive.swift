@@ -105,8 +105,12 @@ extension Projector {
             return
         }
         let profile = try db.one("SELECT name, email FROM fact_partner_profiles WHERE partner_key = ?", [partner])
+        // Written only when it changed: most events name a partner that is already known.
         try db.run("""
-            INSERT OR REPLACE INTO partners (partner_key, name, email, created_at, source) VALUES (?, ?, ?, ?, ?)
+            INSERT INTO partners (partner_key, name, email, created_at, source) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (partner_key) DO UPDATE SET
+                name = excluded.name, email = excluded.email, created_at = excluded.created_at, source = excluded.source
+            WHERE (name, email, created_at, source) IS NOT (excluded.name, excluded.email, excluded.created_at, excluded.source)
             """, [partner, profile?["name"] as String?, profile?["email"] as String?,
                   Timestamp.iso(first["at"]), first["source"] as String])
     }
