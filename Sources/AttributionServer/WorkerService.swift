@@ -65,19 +65,16 @@ public final class WorkerService: Service, Sendable {
 
     /// Applies due events until fewer than a full batch remain.
     func drain() async {
-        while !Task.isCancelled {
-            await deferToIntake()
-            let start = ContinuousClock.now
-            do {
-                let result = try await database.applyDue(limit: batchSize, settings: settings.apply,
-                                                         retry: settings.retry, now: clock(), pressure: pressure)
-                report(result, elapsed: ContinuousClock.now - start)
-                heartbeat.store(clock(), ordering: .relaxed)
-                if result.processed < batchSize && !result.yielded { return }
-            } catch {
-                logger.error("cannot apply events, will retry", metadata: [LogKey.error: "\(error)"])
-                return
-            }
+        do {
+            try await database.drainDue(
+                batchSize: batchSize, settings: settings.apply, retry: settings.retry, now: clock, pressure: pressure,
+                beforeBatch: { await deferToIntake() },
+                afterBatch: { result, elapsed in
+                    report(result, elapsed: elapsed)
+                    heartbeat.store(clock(), ordering: .relaxed)
+                })
+        } catch {
+            logger.error("cannot apply events, will retry", metadata: [LogKey.error: "\(error)"])
         }
     }
 
