@@ -68,26 +68,31 @@ public enum JSONValue: Sendable, Equatable, Decodable {
 
 
     /// One pass over the bytes counting `[` and `{` outside strings, before any recursion.
+    /// Reads the raw buffer: `Data`'s iterator costs several times the scan itself.
     static func checkDepth(_ bytes: Data) throws(JSONDepthError) {
-        var depth = 0
-        var inString = false
-        var escaped = false
-        for byte in bytes {
-            if inString {
-                if escaped { escaped = false }
-                else if byte == UInt8(ascii: "\\") { escaped = true }
-                else if byte == UInt8(ascii: "\"") { inString = false }
-                continue
+        let tooDeep = bytes.withUnsafeBytes { buffer -> Bool in
+            var depth = 0
+            var inString = false
+            var escaped = false
+            for byte in buffer {
+                if inString {
+                    if escaped { escaped = false }
+                    else if byte == UInt8(ascii: "\\") { escaped = true }
+                    else if byte == UInt8(ascii: "\"") { inString = false }
+                    continue
+                }
+                switch byte {
+                case UInt8(ascii: "\""): inString = true
+                case UInt8(ascii: "["), UInt8(ascii: "{"):
+                    depth += 1
+                    if depth > maxDepth { return true }
+                case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
+                default: break
+                }
             }
-            switch byte {
-            case UInt8(ascii: "\""): inString = true
-            case UInt8(ascii: "["), UInt8(ascii: "{"):
-                depth += 1
-                if depth > maxDepth { throw JSONDepthError() }
-            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
-            default: break
-            }
+            return false
         }
+        if tooDeep { throw JSONDepthError() }
     }
 
     public subscript(key: String) -> JSONValue? {
