@@ -47,7 +47,8 @@ public struct DueBatch: Sendable {
         var seq: Int64
         var eventId: String
         var type: String
-        var event: Result<StripeEvent, EventDecodingError>
+        /// The parsed snapshot, or why the payload could not be read.
+        var snapshot: Result<EventSnapshot, any Error>
     }
 
     var items: [Item]
@@ -86,9 +87,7 @@ extension AppDatabase {
             }
             return DueBatch(items: rows.map { row in
                 DueBatch.Item(seq: row.seq, eventId: row.id, type: row.type,
-                              event: Result { () throws(EventDecodingError) in
-                                  try StripeEvent.decode(Array(row.payload.utf8))
-                              })
+                              snapshot: Result { try EventSnapshot(event: StripeEvent.decode(Array(row.payload.utf8))) })
             })
         } catch {
             throw StoreError.wrap(error, "read due events")
@@ -113,7 +112,7 @@ extension AppDatabase {
                         """), arguments: [item.seq])
                     else { continue }
                     try Self.applyOne(seq: item.seq, eventId: item.eventId, type: item.type, attempts: attempts,
-                                      event: { try item.event.get() }, in: db, settings: settings, retry: retry,
+                                      snapshot: { try item.snapshot.get() }, in: db, settings: settings, retry: retry,
                                       now: now, into: &result)
                 }
                 return result
@@ -128,11 +127,11 @@ extension AppDatabase {
                          into result: inout BatchResult) throws {
         let payload: String = row["payload"]
         try applyOne(seq: row["seq"], eventId: row["event_id"], type: row["type"], attempts: row["attempts"],
-                     event: { try StripeEvent.decode(Array(payload.utf8)) }, in: db, settings: settings,
+                     snapshot: { try EventSnapshot(event: StripeEvent.decode(Array(payload.utf8))) }, in: db, settings: settings,
                      retry: retry, now: now, into: &result)
     }
 
-    static func applyOne(seq: Int64, eventId: String, type: String, attempts: Int, event: () throws -> StripeEvent,
+    static func applyOne(seq: Int64, eventId: String, type: String, attempts: Int, snapshot: () throws -> EventSnapshot,
                          in db: Database, settings: ApplySettings, retry: RetryPolicy, now: Int64,
                          into result: inout BatchResult) throws {
         var outcome = ApplyOutcome.ignored
@@ -140,7 +139,7 @@ extension AppDatabase {
         do {
             try db.inSavepoint {
                 var projector = Projector(db: db, settings: settings)
-                outcome = try projector.apply(try event())
+                outcome = try projector.apply(try snapshot())
                 conflicts = projector.conflicts
                 try db.run("""
                     UPDATE inbox_events SET status = ?, applied_at = ?, last_error = NULL, next_attempt_at = NULL

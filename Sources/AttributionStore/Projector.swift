@@ -17,23 +17,19 @@ struct Projector {
     }
 
     mutating func apply(_ event: StripeEvent) throws -> ApplyOutcome {
-        switch event.type {
-        case "customer.created", "customer.updated", "customer.deleted":
-            try applyCustomer(CustomerSnapshot(event: event))
-        case "charge.succeeded", "charge.captured", "charge.updated", "charge.refunded", "charge.failed", "charge.expired":
-            try applyCharge(ChargeSnapshot(event: event))
-        case "customer.subscription.created", "customer.subscription.updated", "customer.subscription.deleted":
-            try applySubscription(SubscriptionSnapshot(event: event))
-        case "invoice.payment_succeeded", "invoice.paid":
-            try applyInvoice(InvoiceSnapshot(event: event))
-        case "invoice_payment.paid":
-            try applyInvoicePayment(InvoicePaymentLink(event: event))
-        case LocalEvent.signupType:
-            try applySignup(LocalEvent.Signup(event: event), event: event)
-        case LocalEvent.partnerType:
-            try applyPartnerProfile(LocalEvent.PartnerProfile(event: event), event: event)
-        default:
-            return .ignored
+        try apply(EventSnapshot(event: event))
+    }
+
+    mutating func apply(_ snapshot: EventSnapshot) throws -> ApplyOutcome {
+        switch snapshot {
+        case .customer(let s): try applyCustomer(s)
+        case .charge(let c): try applyCharge(c)
+        case .subscription(let s): try applySubscription(s)
+        case .invoice(let i): try applyInvoice(i)
+        case .invoicePayment(let link): try applyInvoicePayment(link)
+        case .signup(let s, let version): try applySignup(s, version: version)
+        case .partnerProfile(let p, let version): try applyPartnerProfile(p, version: version)
+        case .ignored: return .ignored
         }
         return .applied
     }
@@ -135,15 +131,15 @@ struct Projector {
 
     // MARK: Local events (signups and partner profiles)
 
-    private mutating func applySignup(_ s: LocalEvent.Signup, event: StripeEvent) throws {
-        try addSighting(key: s.customerKey, customer: nil, priority: 1, version: event.version, livemode: true,
+    private mutating func applySignup(_ s: LocalEvent.Signup, version: EventVersion) throws {
+        try addSighting(key: s.customerKey, customer: nil, priority: 1, version: version, livemode: true,
                         email: s.email, name: s.name)
-        try addEvidence(kind: "key", identity: s.customerKey, partner: s.partnerKey, version: event.version, source: "signup")
+        try addEvidence(kind: "key", identity: s.customerKey, partner: s.partnerKey, version: version, source: "signup")
         try recomputeCustomers(keys: [s.customerKey], customers: [], newPartner: s.partnerKey)
         try recomputePartner(s.partnerKey)
     }
 
-    private func applyPartnerProfile(_ p: LocalEvent.PartnerProfile, event: StripeEvent) throws {
+    private func applyPartnerProfile(_ p: LocalEvent.PartnerProfile, version: EventVersion) throws {
         try db.run("""
             INSERT INTO fact_partner_profiles (partner_key, v_created, v_event, name, email) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (partner_key) DO UPDATE SET
@@ -151,8 +147,8 @@ struct Projector {
                 email = iif((excluded.v_created, excluded.v_event) > (v_created, v_event), excluded.email, email),
                 v_event = iif((excluded.v_created, excluded.v_event) > (v_created, v_event), excluded.v_event, v_event),
                 v_created = max(v_created, excluded.v_created)
-            """, [p.partnerKey, event.created, event.id, p.name, p.email])
-        try addEvidence(kind: "partner", identity: p.partnerKey, partner: p.partnerKey, version: event.version, source: "admin")
+            """, [p.partnerKey, version.created, version.eventId, p.name, p.email])
+        try addEvidence(kind: "partner", identity: p.partnerKey, partner: p.partnerKey, version: version, source: "admin")
         try recomputePartner(p.partnerKey)
     }
 

@@ -88,4 +88,16 @@ struct DrainTests {
         #expect(sizes.reduce(0, +) == payloads.count)
         #expect(try db.count("inbox_events", where: "status = 'applied'") == payloads.count)
     }
+
+    @Test("the intake counts as quiet only after it has not flushed for the given time")
+    func quietAfterABurst() async throws {
+        let pressure = IntakePressure()
+        #expect(pressure.isQuiet(forMilliseconds: 200))
+        pressure.set(true)
+        #expect(!pressure.isQuiet(forMilliseconds: 0))
+        pressure.set(false)
+        #expect(!pressure.isQuiet(forMilliseconds: 200))
+        try await Task.sleep(for: .milliseconds(250))
+        #expect(pressure.isQuiet(forMilliseconds: 200))
+    }
 }

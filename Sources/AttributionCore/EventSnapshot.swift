@@ -1,0 +1,34 @@
+/// What the worker applies from one event: the snapshot its type carries, or
+/// nothing for a type attribution does not use. Small next to the parsed JSON,
+/// so a batch of them can be prepared ahead of the write.
+public enum EventSnapshot: Sendable, Equatable {
+    case customer(CustomerSnapshot)
+    case charge(ChargeSnapshot)
+    case subscription(SubscriptionSnapshot)
+    case invoice(InvoiceSnapshot)
+    case invoicePayment(InvoicePaymentLink)
+    case signup(LocalEvent.Signup, EventVersion)
+    case partnerProfile(LocalEvent.PartnerProfile, EventVersion)
+    case ignored
+
+    public init(event: StripeEvent) throws(SnapshotError) {
+        switch event.type {
+        case "customer.created", "customer.updated", "customer.deleted":
+            self = .customer(try CustomerSnapshot(event: event))
+        case "charge.succeeded", "charge.captured", "charge.updated", "charge.refunded", "charge.failed", "charge.expired":
+            self = .charge(try ChargeSnapshot(event: event))
+        case "customer.subscription.created", "customer.subscription.updated", "customer.subscription.deleted":
+            self = .subscription(try SubscriptionSnapshot(event: event))
+        case "invoice.payment_succeeded", "invoice.paid":
+            self = .invoice(try InvoiceSnapshot(event: event))
+        case "invoice_payment.paid":
+            self = .invoicePayment(try InvoicePaymentLink(event: event))
+        case LocalEvent.signupType:
+            self = .signup(try LocalEvent.Signup(event: event), event.version)
+        case LocalEvent.partnerType:
+            self = .partnerProfile(try LocalEvent.PartnerProfile(event: event), event.version)
+        default:
+            self = .ignored
+        }
+    }
+}
