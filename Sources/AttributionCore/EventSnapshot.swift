@@ -11,6 +11,11 @@ public enum EventSnapshot: Sendable, Equatable {
     case partnerProfile(LocalEvent.PartnerProfile, EventVersion)
     case ignored
 
+    /// Parses a raw body, as the inbox keeps it, straight to its snapshot.
+    public init(payload: String) throws {
+        try self.init(event: StripeEvent.decode(Array(payload.utf8)))
+    }
+
     public init(event: StripeEvent) throws(SnapshotError) {
         switch event.type {
         case "customer.created", "customer.updated", "customer.deleted":

@@ -87,7 +87,7 @@ extension AppDatabase {
             }
             return DueBatch(items: rows.map { row in
                 DueBatch.Item(seq: row.seq, eventId: row.id, type: row.type,
-                              snapshot: Result { try EventSnapshot(event: StripeEvent.decode(Array(row.payload.utf8))) })
+                              snapshot: Result { try EventSnapshot(payload: row.payload) })
             })
         } catch {
             throw StoreError.wrap(error, "read due events")
@@ -127,7 +127,7 @@ extension AppDatabase {
                          into result: inout BatchResult) throws {
         let payload: String = row["payload"]
         try applyOne(seq: row["seq"], eventId: row["event_id"], type: row["type"], attempts: row["attempts"],
-                     snapshot: { try EventSnapshot(event: StripeEvent.decode(Array(payload.utf8))) }, in: db, settings: settings,
+                     snapshot: { try EventSnapshot(payload: payload) }, in: db, settings: settings,
                      retry: retry, now: now, into: &result)
     }
 

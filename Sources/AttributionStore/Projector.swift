@@ -16,10 +16,6 @@ struct Projector {
         self.settings = settings
     }
 
-    mutating func apply(_ event: StripeEvent) throws -> ApplyOutcome {
-        try apply(EventSnapshot(event: event))
-    }
-
     mutating func apply(_ snapshot: EventSnapshot) throws -> ApplyOutcome {
         switch snapshot {
         case .customer(let s): try applyCustomer(s)
