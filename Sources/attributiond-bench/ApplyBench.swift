@@ -94,33 +94,26 @@ struct ApplyBench {
                 let event = try StripeEvent.decode(Array(payload.utf8))
                 let id = event.object["id"]?.string ?? ""
                 var writes: [Write] = []
-                func copy(_ table: String, where column: String, conflict: String) throws {
-                    guard let row = try Row.fetchOne(d, sql: "SELECT * FROM \(table) WHERE \(column) = ?", arguments: [id])
+                /// The row of `table` whose `column` is `key`, as an upsert on that column.
+                func copy(_ table: String, where column: String, is key: String) throws {
+                    guard let row = try Row.fetchOne(d, sql: "SELECT * FROM \(table) WHERE \(column) = ?", arguments: [key])
                     else { return }
                     let columns = row.columnNames.filter { $0 != "id" }
                     let sql = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
-                        + " ON CONFLICT (\(conflict)) DO UPDATE SET "
+                        + " ON CONFLICT (\(column)) DO UPDATE SET "
                         + columns.map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
                     writes.append(Write(sql: sql, values: StatementArguments(columns.map { row[$0] as DatabaseValue })))
                 }
                 switch event.type {
                 case let t where t.hasPrefix("customer.subscription."):
-                    try copy("subscriptions", where: "subscription_id", conflict: "subscription_id")
+                    try copy("subscriptions", where: "subscription_id", is: id)
                 case let t where t.hasPrefix("customer."):
-                    try copy("customers", where: "stripe_customer_id", conflict: "stripe_customer_id")
+                    try copy("customers", where: "stripe_customer_id", is: id)
                     if let partner = event.object["metadata"]?["partner_key"]?.string {
-                        guard let row = try Row.fetchOne(d, sql: "SELECT * FROM partners WHERE partner_key = ?", arguments: [partner])
-                        else { break }
-                        writes.append(Write(sql: """
-                            INSERT INTO partners (partner_key, name, email, created_at, source) VALUES (?, ?, ?, ?, ?)
-                            ON CONFLICT (partner_key) DO UPDATE SET name = excluded.name, email = excluded.email,
-                                created_at = excluded.created_at, source = excluded.source
-                            """, values: [row["partner_key"] as DatabaseValue, row["name"] as DatabaseValue,
-                                          row["email"] as DatabaseValue, row["created_at"] as DatabaseValue,
-                                          row["source"] as DatabaseValue]))
+                        try copy("partners", where: "partner_key", is: partner)
                     }
                 default:
-                    try copy("transactions", where: "transaction_id", conflict: "transaction_id")
+                    try copy("transactions", where: "transaction_id", is: id)
                 }
                 writes.append(Write(sql: "UPDATE inbox_events SET status = 'applied', applied_at = ? WHERE seq = ?",
                                     values: [Timestamp.iso(1_900_000_000), index + 1]))
