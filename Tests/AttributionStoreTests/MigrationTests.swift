@@ -17,7 +17,7 @@ struct MigrationTests {
         }
     }
 
-    @Test("a file database is in WAL mode with synchronous=FULL, foreign keys and a busy timeout")
+    @Test("a file database is in WAL mode with synchronous=FULL, foreign keys, a busy timeout and temporary files in memory")
     func pragmas() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("attributiond-\(UUID())")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -25,6 +25,8 @@ struct MigrationTests {
         let pragmas = try db.pragmas()
         #expect(pragmas["journal_mode"] == "wal")
         #expect(pragmas["synchronous"] == "2")
+        // The worker's savepoint journals stay off the disk (see AppDatabase.configureWriter).
+        #expect(pragmas["temp_store"] == "2")
         #expect(pragmas["foreign_keys"] == "1")
         #expect(pragmas["busy_timeout"] == "5000")
         #expect(pragmas["user_version"] == String(AppDatabase.migrationNames.count))
