@@ -78,36 +78,28 @@ extension Projector {
     }
 
     private mutating func insertCustomer(key: String?, customer: String?, newPartner: String?) throws {
-        let snapshot = try customer.flatMap {
-            try db.one("SELECT * FROM fact_customers WHERE stripe_customer_id = ?", [$0])
-        }
-        let sightings = try key.map {
-            try db.all("SELECT * FROM fact_key_sightings WHERE customer_key = ? ORDER BY at, ref", [$0])
-        } ?? []
+        let snapshot = try customer.flatMap { try db.one(CustomerFact.select, [$0]).map(CustomerFact.init) }
+        let sightings = try key.map { try db.all(KeySighting.select, [$0]).map(KeySighting.init) } ?? []
         let evidence = try db.all("""
             SELECT partner_key, at FROM fact_partner_evidence
             WHERE (identity_kind = 'key' AND identity = ?) OR (identity_kind = 'customer' AND identity = ?)
             ORDER BY at, partner_key
-            """, [key, customer])
+            """, [key, customer]).map { (partner: $0[0] as String, at: $0[1] as Int64) }
         guard snapshot != nil || !sightings.isEmpty else { return }
 
-        let partner: String? = evidence.first?["partner_key"]
+        let partner = evidence.first?.partner
         if let newPartner, let partner, newPartner != partner {
             conflicts.append("customer \(key ?? customer ?? "?") stays with partner \(partner), not \(newPartner)")
         }
-        let signup = sightings.last { ($0["priority"] as Int64) == 1 }
-        let created = ([snapshot?["created_at"] as Int64?] + sightings.map { $0["at"] as Int64? }).compactMap { $0 }.min()!
-        let updated = ([snapshot?["v_created"] as Int64?] + sightings.map { $0["at"] as Int64? }
-            + evidence.map { $0["at"] as Int64? }).compactMap { $0 }.max()!
-        let livemode: Int64 = snapshot?["livemode"] ?? sightings.first?["livemode"] ?? 1
+        let signup = sightings.last { $0.priority == 1 }
+        let created = ([snapshot?.createdAt] + sightings.map(\.at)).compactMap { $0 }.min()!
+        let updated = ([snapshot?.version] + sightings.map(\.at) + evidence.map(\.at)).compactMap { $0 }.max()!
+        let livemode = snapshot?.livemode ?? sightings.first?.livemode ?? 1
         try db.run("""
             INSERT INTO customers (customer_key, stripe_customer_id, partner_key, email, name, livemode,
                                    created_at, updated_at, deleted_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, [key, customer, partner,
-                  snapshot?["email"] as String? ?? signup?["email"] as String?,
-                  snapshot?["name"] as String? ?? signup?["name"] as String?,
-                  livemode, Timestamp.iso(created), Timestamp.iso(updated),
-                  (snapshot?["deleted_at"] as Int64?).map(Timestamp.iso)])
+            """, [key, customer, partner, snapshot?.email ?? signup?.email, snapshot?.name ?? signup?.name,
+                  livemode, Timestamp.iso(created), Timestamp.iso(updated), snapshot?.deletedAt.map(Timestamp.iso)])
     }
 }

@@ -6,16 +6,14 @@ import GRDB
 /// does not depend on which event came last.
 extension Projector {
     func recomputeChargeTransaction(_ chargeId: String) throws {
-        guard let c = try db.one("SELECT * FROM fact_charges WHERE charge_id = ?", [chargeId]) else { return }
-        let amount: Int64 = c["amount"]
-        let refunded: Int64 = c["max_refunded"]
-        var keep = c["status"] == "succeeded" && c["reversed"] == 0 && refunded < amount
-        if settings.partialRefunds == .delete && refunded > 0 { keep = false }
+        guard let c = try db.one(ChargeFact.select, [chargeId]).map(ChargeFact.init) else { return }
+        var keep = c.status == "succeeded" && !c.reversed && c.maxRefunded < c.amount
+        if settings.partialRefunds == .delete && c.maxRefunded > 0 { keep = false }
         if keep && settings.transactionSource == .invoice {
             // In invoice mode a charge that paid an invoice is counted by the invoice.
-            let paysInvoice = try c["invoice_id"] as String? != nil || db.one("""
+            let paysInvoice = try c.invoiceId != nil || db.one("""
                 SELECT 1 FROM fact_invoice_payments WHERE payer_id = ? OR payer_id = ?
-                """, [chargeId, c["payment_intent_id"] as String?]) != nil
+                """, [chargeId, c.paymentIntentId]) != nil
             keep = !paysInvoice
         }
         guard keep else {
@@ -23,21 +21,20 @@ extension Projector {
             return
         }
         try upsertTransaction(
-            id: chargeId, source: "charge", customer: c["stripe_customer_id"], customerKey: c["customer_key"],
-            partner: c["partner_key"], product: c["product_key"], amount: amount, refunded: refunded,
-            currency: c["currency"], livemode: c["livemode"], occurredAt: c["created_at"])
+            id: chargeId, source: "charge", customer: c.customerId, customerKey: c.customerKey,
+            partner: c.partnerKey, product: c.productKey, amount: c.amount, refunded: c.maxRefunded,
+            currency: c.currency, livemode: c.livemode, occurredAt: c.createdAt)
     }
 
     func recomputeInvoiceTransaction(_ invoiceId: String) throws {
         guard settings.transactionSource == .invoice else { return }
-        guard let i = try db.one("SELECT * FROM fact_invoices WHERE invoice_id = ?", [invoiceId]) else { return }
-        let amount: Int64 = i["amount_paid"]
+        guard let i = try db.one(InvoiceFact.select, [invoiceId]).map(InvoiceFact.init) else { return }
         // Charges named as the invoice's payment: their failure or refund applies.
         let payers = try db.all("""
             SELECT reversed, max_refunded FROM fact_charges
             WHERE charge_id IN (SELECT payer_id FROM fact_invoice_payments WHERE invoice_id = ?1)
                OR payment_intent_id IN (SELECT payer_id FROM fact_invoice_payments WHERE invoice_id = ?1)
-            """, [invoiceId])
+            """, [invoiceId]).map { (reversed: $0[0] as Bool, refunded: $0[1] as Int64) }
         // Charges that only say they belong to the invoice (older API versions) may be
         // failed attempts; only their refunds apply.
         let attempts: Int64 = try Int64.fetchOne(db, sql: """
@@ -47,19 +44,19 @@ extension Projector {
             """, arguments: [invoiceId]) ?? 0
         // Saturating: absurd signed refunds must not trap the worker; any sum this large means fully refunded.
         let refunded = payers.reduce(attempts) { sum, payer in
-            let (total, overflow) = sum.addingReportingOverflow(payer["max_refunded"] as Int64)
+            let (total, overflow) = sum.addingReportingOverflow(payer.refunded)
             return overflow ? .max : total
         }
-        var keep = amount > 0 && !payers.contains { $0["reversed"] == 1 } && refunded < amount
+        var keep = i.amountPaid > 0 && !payers.contains { $0.reversed } && refunded < i.amountPaid
         if settings.partialRefunds == .delete && refunded > 0 { keep = false }
         guard keep else {
             try db.run("DELETE FROM transactions WHERE transaction_id = ? AND source = 'invoice'", [invoiceId])
             return
         }
         try upsertTransaction(
-            id: invoiceId, source: "invoice", customer: i["stripe_customer_id"], customerKey: i["customer_key"],
-            partner: i["partner_key"], product: i["product_key"], amount: amount, refunded: refunded,
-            currency: i["currency"], livemode: i["livemode"], occurredAt: i["paid_at"])
+            id: invoiceId, source: "invoice", customer: i.customerId, customerKey: i.customerKey,
+            partner: i.partnerKey, product: i.productKey, amount: i.amountPaid, refunded: refunded,
+            currency: i.currency, livemode: i.livemode, occurredAt: i.paidAt)
     }
 
     private func upsertTransaction(id: String, source: String, customer: String?, customerKey: String?,
@@ -80,9 +77,7 @@ extension Projector {
     }
 
     func recomputeSubscription(_ id: String) throws {
-        guard let s = try db.one("SELECT * FROM fact_subscriptions WHERE subscription_id = ?", [id]),
-              s["deleted"] == 0
-        else {
+        guard let s = try db.one(SubscriptionFact.select, [id]).map(SubscriptionFact.init), !s.deleted else {
             try db.run("DELETE FROM subscriptions WHERE subscription_id = ?", [id])
             return
         }
@@ -90,16 +85,15 @@ extension Projector {
             INSERT OR REPLACE INTO subscriptions (subscription_id, stripe_customer_id, status, price_id, product_id,
                 amount, currency, interval, current_period_end, cancel_at_period_end, canceled_at, livemode, updated_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, [id, s["stripe_customer_id"], s["status"], s["price_id"], s["product_id"], s["amount"] as Int64,
-                  s["currency"], s["interval"], (s["current_period_end"] as Int64?).map(Timestamp.iso),
-                  s["cancel_at_period_end"] as Int64, (s["canceled_at"] as Int64?).map(Timestamp.iso),
-                  s["livemode"] as Int64, Timestamp.iso(s["v_created"])])
+            """, [id, s.customerId, s.status, s.priceId, s.productId, s.amount, s.currency, s.interval,
+                  s.currentPeriodEnd.map(Timestamp.iso), s.cancelAtPeriodEnd, s.canceledAt.map(Timestamp.iso),
+                  s.livemode, Timestamp.iso(s.version)])
     }
 
     func recomputePartner(_ partner: String) throws {
         guard let first = try db.one("""
             SELECT at, source FROM fact_partner_evidence WHERE partner_key = ? ORDER BY at, source LIMIT 1
-            """, [partner])
+            """, [partner]).map({ (at: $0[0] as Int64, source: $0[1] as String) })
         else {
             try db.run("DELETE FROM partners WHERE partner_key = ?", [partner])
             return
@@ -111,7 +105,6 @@ extension Projector {
             ON CONFLICT (partner_key) DO UPDATE SET
                 name = excluded.name, email = excluded.email, created_at = excluded.created_at, source = excluded.source
             WHERE (name, email, created_at, source) IS NOT (excluded.name, excluded.email, excluded.created_at, excluded.source)
-            """, [partner, profile?["name"] as String?, profile?["email"] as String?,
-                  Timestamp.iso(first["at"]), first["source"] as String])
+            """, [partner, profile?[0] as String?, profile?[1] as String?, Timestamp.iso(first.at), first.source])
     }
 }
