@@ -12,16 +12,22 @@ import Testing
 struct BatchApplyTests {
     typealias E = EventFactory
 
-    @Test("an event whose write fails mid-batch rolls back alone; the rest of the batch commits and it is tried once")
-    func failingWriteRollsBackAlone() async throws {
-        // Given a batch whose third event fails after its fact row was written
+    /// An empty database whose write of one transaction row fails, as a full disk would.
+    static func databaseRefusingTransaction(_ id: String) async throws -> AppDatabase {
         let db = try AppDatabase.makeEmpty()
         try await db.writer.write { db in
             try db.execute(sql: """
-                CREATE TRIGGER boom BEFORE INSERT ON transactions WHEN NEW.transaction_id = 'ch_boom'
+                CREATE TRIGGER boom BEFORE INSERT ON transactions WHEN NEW.transaction_id = '\(id)'
                 BEGIN SELECT RAISE(ABORT, 'disk says no'); END
                 """)
         }
+        return db
+    }
+
+    @Test("an event whose write fails mid-batch rolls back alone; the rest of the batch commits and it is tried once")
+    func failingWriteRollsBackAlone() async throws {
+        // Given a batch whose third event fails after its fact row was written
+        let db = try await Self.databaseRefusingTransaction("ch_boom")
         try await db.deliver([
             E.customer(event: "e1", created: 100, id: "cus_1", key: "k1", partner: "p_1"),
             E.charge(event: "e2", created: 101, id: "ch_ok", amount: 100, customer: "cus_1"),
@@ -46,13 +52,7 @@ struct BatchApplyTests {
 
     @Test("once the failing write succeeds, the retried event applies like any other")
     func retriedEventApplies() async throws {
-        let db = try AppDatabase.makeEmpty()
-        try await db.writer.write { db in
-            try db.execute(sql: """
-                CREATE TRIGGER boom BEFORE INSERT ON transactions WHEN NEW.transaction_id = 'ch_boom'
-                BEGIN SELECT RAISE(ABORT, 'disk says no'); END
-                """)
-        }
+        let db = try await Self.databaseRefusingTransaction("ch_boom")
         try await db.deliver([
             E.charge(event: "e1", created: 101, id: "ch_ok", amount: 100),
             E.charge(event: "e2", created: 102, id: "ch_boom", amount: 200),
