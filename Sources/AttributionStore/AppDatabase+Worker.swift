@@ -144,7 +144,7 @@ extension AppDatabase {
         return Dictionary(uniqueKeysWithValues: rows.map { ($0[0] as Int64, $0[1] as Int) })
     }
 
-    /// Applies a row of `workColumns`, parsing its payload inside the savepoint.
+    /// Applies a row of `workColumns`, parsing its payload first.
     static func applyOne(_ row: Row, in db: Database, settings: ApplySettings, retry: RetryPolicy, now: Int64,
                          into result: inout BatchResult) throws {
         let payload: String = row["payload"]

@@ -4,7 +4,7 @@ import GRDB
 ///
 /// Each type names its columns once, in the order `init(_:)` reads them. GRDB
 /// finds a column by name case-insensitively, lowercasing every column name
-/// on every lookup; on the worker's hot path that was about a tenth of the
+/// on every lookup; on the worker's hot path that was several per cent of the
 /// writer's time, so these read by index instead.
 extension Projector {
     struct ChargeFact {
