@@ -76,17 +76,14 @@ extension AppDatabase {
         do {
             let rows = try await writer.read { db in
                 try db.all("""
-                    SELECT seq, event_id, type, payload FROM inbox_events INDEXED BY inbox_events_todo
+                    SELECT \(Self.workColumns) FROM inbox_events INDEXED BY inbox_events_todo
                     WHERE status IN ('pending', 'failed') AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
                       AND seq > ?
                     ORDER BY seq LIMIT ?
-                    """, [Timestamp.iso(now), seq, limit])
-                .map { row -> (seq: Int64, id: String, type: String, payload: String) in
-                    (row["seq"], row["event_id"], row["type"], row["payload"])
-                }
+                    """, Timestamp.iso(now), seq, limit, as: WorkRow.init)
             }
             return DueBatch(items: rows.map { row in
-                DueBatch.Item(seq: row.seq, eventId: row.id, type: row.type,
+                DueBatch.Item(seq: row.seq, eventId: row.eventId, type: row.type,
                               snapshot: Result { try EventSnapshot(payload: row.payload) })
             })
         } catch {
@@ -140,16 +137,15 @@ extension AppDatabase {
         let rows = try db.all("""
             SELECT seq, attempts FROM inbox_events INDEXED BY inbox_events_todo
             WHERE status IN ('pending', 'failed') AND seq BETWEEN ? AND ?
-            """, [first, last])
-        return Dictionary(uniqueKeysWithValues: rows.map { ($0[0] as Int64, $0[1] as Int) })
+            """, first, last) { (try $0[0] as Int64, try $0[1] as Int) }
+        return Dictionary(uniqueKeysWithValues: rows)
     }
 
-    /// Applies a row of `workColumns`, parsing its payload first.
-    static func applyOne(_ row: Row, in db: Database, settings: ApplySettings, retry: RetryPolicy, now: Int64,
+    /// Applies an inbox row, parsing its payload first.
+    static func applyOne(_ row: WorkRow, in db: Database, settings: ApplySettings, retry: RetryPolicy, now: Int64,
                          into result: inout BatchResult) throws {
-        let payload: String = row["payload"]
-        try applyOne(seq: row["seq"], eventId: row["event_id"], type: row["type"], attempts: row["attempts"],
-                     snapshot: { try EventSnapshot(payload: payload) }, in: db, settings: settings,
+        try applyOne(seq: row.seq, eventId: row.eventId, type: row.type, attempts: row.attempts,
+                     snapshot: { try EventSnapshot(payload: row.payload) }, in: db, settings: settings,
                      retry: retry, now: now, into: &result)
     }
 
@@ -170,7 +166,7 @@ extension AppDatabase {
             try db.run("""
                 UPDATE inbox_events SET status = ?, applied_at = ?, last_error = NULL, next_attempt_at = NULL
                 WHERE seq = ?
-                """, [outcome == .applied ? "applied" : "ignored", Timestamp.iso(now), seq])
+                """, outcome == .applied ? "applied" : "ignored", Timestamp.iso(now), seq)
         }
         do {
             let parsed = try snapshot()
@@ -197,8 +193,8 @@ extension AppDatabase {
             try db.run("""
                 UPDATE inbox_events SET status = ?, attempts = ?, last_error = ?, next_attempt_at = ?
                 WHERE seq = ?
-                """, [dead ? "dead" : "failed", attempts, message,
-                      dead ? nil : Timestamp.iso(now + retry.delay(afterAttempt: attempts)), seq])
+                """, dead ? "dead" : "failed", attempts, message,
+                      dead ? nil : Timestamp.iso(now + retry.delay(afterAttempt: attempts)), seq)
             result.failed.append((eventId, type, message, dead))
         }
     }
@@ -218,12 +214,12 @@ extension AppDatabase {
                 var after: Int64 = -1
                 while true {
                     let page = try db.all("SELECT \(Self.workColumns) FROM inbox_events WHERE seq > ? ORDER BY seq LIMIT 500",
-                                          [after])
+                                          after, as: WorkRow.init)
                     guard let last = page.last else { break }
                     for row in page {
                         try Self.applyOne(row, in: db, settings: settings, retry: policy, now: now, into: &result)
                     }
-                    after = last["seq"]
+                    after = last.seq
                 }
                 return result
             }
@@ -232,8 +228,17 @@ extension AppDatabase {
         }
     }
 
-    /// The inbox columns `applyOne` reads.
+    /// The inbox columns `applyOne` reads, in `WorkRow`'s order.
     static let workColumns = "seq, event_id, type, payload, attempts"
+
+    /// An inbox row as the worker reads it.
+    struct WorkRow {
+        var seq: Int64, eventId: String, type: String, payload: String, attempts: Int
+
+        init(_ c: Columns) throws {
+            (seq, eventId, type, payload, attempts) = try (c[0], c[1], c[2], c[3], c[4])
+        }
+    }
 
     /// Tables re-derived from the inbox (everything but the inbox, reward rules and settings).
     static let derivedTables = [
@@ -259,7 +264,8 @@ extension AppDatabase {
             return try await writer.write { db in
                 let outcome = try Self.insert([event], receivedAt: now, in: db)[0]
                 guard outcome == .stored,
-                      let row = try db.one("SELECT \(Self.workColumns) FROM inbox_events WHERE event_id = ?", [event.eventId])
+                      let row = try db.one("SELECT \(Self.workColumns) FROM inbox_events WHERE event_id = ?", event.eventId,
+                                           as: WorkRow.init)
                 else { return outcome }
                 var result = BatchResult()
                 try Self.applyOne(row, in: db, settings: settings, retry: RetryPolicy(), now: now, into: &result)

@@ -17,10 +17,10 @@ extension Projector {
         try closeOverLinks(keys: &keySet, customers: &customerSet)
 
         for key in keySet {
-            try db.run("DELETE FROM customers WHERE customer_key = ?", [key])
+            try db.run("DELETE FROM customers WHERE customer_key = ?", key)
         }
         for customer in customerSet {
-            try db.run("DELETE FROM customers WHERE stripe_customer_id = ?", [customer])
+            try db.run("DELETE FROM customers WHERE stripe_customer_id = ?", customer)
         }
         var placed = Set<String>()
         for key in keySet.sorted() {
@@ -30,7 +30,7 @@ extension Projector {
         }
         for customer in customerSet.sorted() where !placed.contains(customer) {
             // A Stripe customer with no key of its own (or whose key belongs to another) stands alone.
-            if try db.one("SELECT 1 FROM fact_customers WHERE stripe_customer_id = ?", [customer]) != nil {
+            if try db.exists("SELECT 1 FROM fact_customers WHERE stripe_customer_id = ?", customer) {
                 try insertCustomer(key: nil, customer: customer, newPartner: newPartner)
             }
         }
@@ -49,7 +49,7 @@ extension Projector {
                 for customer in try db.strings("""
                     SELECT DISTINCT stripe_customer_id FROM fact_key_sightings
                     WHERE customer_key = ? AND stripe_customer_id IS NOT NULL
-                    """, [key]) where customers.insert(customer).inserted {
+                    """, key) where customers.insert(customer).inserted {
                     pendingCustomers.append(customer)
                 }
             }
@@ -61,7 +61,7 @@ extension Projector {
         try db.strings("""
             SELECT customer_key FROM fact_key_sightings WHERE stripe_customer_id = ?
             ORDER BY priority, at, ref LIMIT 1
-            """, [customer]).first
+            """, customer).first
     }
 
     /// The Stripe customer a key's row holds: the first, by its own link, whose best key is this one.
@@ -70,7 +70,7 @@ extension Projector {
             SELECT stripe_customer_id FROM fact_key_sightings
             WHERE customer_key = ? AND stripe_customer_id IS NOT NULL
             ORDER BY priority, at, ref
-            """, [key])
+            """, key)
         for candidate in candidates where try keyLinked(toCustomer: candidate) == key {
             return candidate
         }
@@ -78,13 +78,13 @@ extension Projector {
     }
 
     private mutating func insertCustomer(key: String?, customer: String?, newPartner: String?) throws {
-        let snapshot = try customer.flatMap { try db.one(CustomerFact.select, [$0]).map(CustomerFact.init) }
-        let sightings = try key.map { try db.all(KeySighting.select, [$0]).map(KeySighting.init) } ?? []
+        let snapshot = try customer.flatMap { try db.one(CustomerFact.select, $0, as: CustomerFact.init) }
+        let sightings = try key.map { try db.all(KeySighting.select, $0, as: KeySighting.init) } ?? []
         let evidence = try db.all("""
             SELECT partner_key, at FROM fact_partner_evidence
             WHERE (identity_kind = 'key' AND identity = ?) OR (identity_kind = 'customer' AND identity = ?)
             ORDER BY at, partner_key
-            """, [key, customer]).map { (partner: $0[0] as String, at: $0[1] as Int64) }
+            """, key, customer) { (partner: try $0[0] as String, at: try $0[1] as Int64) }
         guard snapshot != nil || !sightings.isEmpty else { return }
 
         let partner = evidence.first?.partner
@@ -99,7 +99,7 @@ extension Projector {
             INSERT INTO customers (customer_key, stripe_customer_id, partner_key, email, name, livemode,
                                    created_at, updated_at, deleted_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, [key, customer, partner, snapshot?.email ?? signup?.email, snapshot?.name ?? signup?.name,
-                  livemode, Timestamp.iso(created), Timestamp.iso(updated), snapshot?.deletedAt.map(Timestamp.iso)])
+            """, key, customer, partner, snapshot?.email ?? signup?.email, snapshot?.name ?? signup?.name,
+                  livemode, Timestamp.iso(created), Timestamp.iso(updated), snapshot?.deletedAt.map(Timestamp.iso))
     }
 }

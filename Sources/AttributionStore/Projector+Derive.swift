@@ -6,18 +6,18 @@ import GRDB
 /// does not depend on which event came last.
 extension Projector {
     func recomputeChargeTransaction(_ chargeId: String) throws {
-        guard let c = try db.one(ChargeFact.select, [chargeId]).map(ChargeFact.init) else { return }
+        guard let c = try db.one(ChargeFact.select, chargeId, as: ChargeFact.init) else { return }
         var keep = c.status == "succeeded" && !c.reversed && c.maxRefunded < c.amount
         if settings.partialRefunds == .delete && c.maxRefunded > 0 { keep = false }
         if keep && settings.transactionSource == .invoice {
             // In invoice mode a charge that paid an invoice is counted by the invoice.
-            let paysInvoice = try c.invoiceId != nil || db.one("""
+            let paysInvoice = try c.invoiceId != nil || db.exists("""
                 SELECT 1 FROM fact_invoice_payments WHERE payer_id = ? OR payer_id = ?
-                """, [chargeId, c.paymentIntentId]) != nil
+                """, chargeId, c.paymentIntentId)
             keep = !paysInvoice
         }
         guard keep else {
-            try db.run("DELETE FROM transactions WHERE transaction_id = ? AND source = 'charge'", [chargeId])
+            try db.run("DELETE FROM transactions WHERE transaction_id = ? AND source = 'charge'", chargeId)
             return
         }
         try upsertTransaction(
@@ -28,20 +28,20 @@ extension Projector {
 
     func recomputeInvoiceTransaction(_ invoiceId: String) throws {
         guard settings.transactionSource == .invoice else { return }
-        guard let i = try db.one(InvoiceFact.select, [invoiceId]).map(InvoiceFact.init) else { return }
+        guard let i = try db.one(InvoiceFact.select, invoiceId, as: InvoiceFact.init) else { return }
         // Charges named as the invoice's payment: their failure or refund applies.
         let payers = try db.all("""
             SELECT reversed, max_refunded FROM fact_charges
             WHERE charge_id IN (SELECT payer_id FROM fact_invoice_payments WHERE invoice_id = ?1)
                OR payment_intent_id IN (SELECT payer_id FROM fact_invoice_payments WHERE invoice_id = ?1)
-            """, [invoiceId]).map { (reversed: $0[0] as Bool, refunded: $0[1] as Int64) }
+            """, invoiceId) { (reversed: try $0[0] as Bool, refunded: try $0[1] as Int64) }
         // Charges that only say they belong to the invoice (older API versions) may be
         // failed attempts; only their refunds apply.
-        let attempts: Int64 = try Int64.fetchOne(db, sql: """
+        let attempts: Int64 = try db.one("""
             SELECT coalesce(sum(max_refunded), 0) FROM fact_charges WHERE invoice_id = ?1
               AND charge_id NOT IN (SELECT payer_id FROM fact_invoice_payments WHERE invoice_id = ?1)
               AND ifnull(payment_intent_id, '') NOT IN (SELECT payer_id FROM fact_invoice_payments WHERE invoice_id = ?1)
-            """, arguments: [invoiceId]) ?? 0
+            """, invoiceId) { try $0[0] as Int64 } ?? 0
         // Saturating: absurd signed refunds must not trap the worker; any sum this large means fully refunded.
         let refunded = payers.reduce(attempts) { sum, payer in
             let (total, overflow) = sum.addingReportingOverflow(payer.refunded)
@@ -50,7 +50,7 @@ extension Projector {
         var keep = i.amountPaid > 0 && !payers.contains { $0.reversed } && refunded < i.amountPaid
         if settings.partialRefunds == .delete && refunded > 0 { keep = false }
         guard keep else {
-            try db.run("DELETE FROM transactions WHERE transaction_id = ? AND source = 'invoice'", [invoiceId])
+            try db.run("DELETE FROM transactions WHERE transaction_id = ? AND source = 'invoice'", invoiceId)
             return
         }
         try upsertTransaction(
@@ -72,39 +72,42 @@ extension Projector {
                 product_key = excluded.product_key, amount = excluded.amount,
                 amount_refunded = excluded.amount_refunded, currency = excluded.currency,
                 livemode = excluded.livemode, occurred_at = excluded.occurred_at
-            """, [id, source, customer, customerKey, partner, product, amount, min(refunded, amount),
-                  currency, livemode, Timestamp.iso(occurredAt)])
+            """, id, source, customer, customerKey, partner, product, amount, min(refunded, amount),
+                  currency, livemode, Timestamp.iso(occurredAt))
     }
 
     func recomputeSubscription(_ id: String) throws {
-        guard let s = try db.one(SubscriptionFact.select, [id]).map(SubscriptionFact.init), !s.deleted else {
-            try db.run("DELETE FROM subscriptions WHERE subscription_id = ?", [id])
+        guard let s = try db.one(SubscriptionFact.select, id, as: SubscriptionFact.init), !s.deleted else {
+            try db.run("DELETE FROM subscriptions WHERE subscription_id = ?", id)
             return
         }
         try db.run("""
             INSERT OR REPLACE INTO subscriptions (subscription_id, stripe_customer_id, status, price_id, product_id,
                 amount, currency, interval, current_period_end, cancel_at_period_end, canceled_at, livemode, updated_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, [id, s.customerId, s.status, s.priceId, s.productId, s.amount, s.currency, s.interval,
+            """, id, s.customerId, s.status, s.priceId, s.productId, s.amount, s.currency, s.interval,
                   s.currentPeriodEnd.map(Timestamp.iso), s.cancelAtPeriodEnd, s.canceledAt.map(Timestamp.iso),
-                  s.livemode, Timestamp.iso(s.version)])
+                  s.livemode, Timestamp.iso(s.version))
     }
 
     func recomputePartner(_ partner: String) throws {
+        // Its earliest evidence and its profile, in one read.
         guard let first = try db.one("""
-            SELECT at, source FROM fact_partner_evidence WHERE partner_key = ? ORDER BY at, source LIMIT 1
-            """, [partner]).map({ (at: $0[0] as Int64, source: $0[1] as String) })
+            SELECT e.at, e.source, p.name, p.email
+            FROM (SELECT at, source FROM fact_partner_evidence WHERE partner_key = ?1 ORDER BY at, source LIMIT 1) AS e
+            LEFT JOIN fact_partner_profiles AS p ON p.partner_key = ?1
+            """, partner, as: { (at: try $0[0] as Int64, source: try $0[1] as String,
+                                 name: try $0[2] as String?, email: try $0[3] as String?) })
         else {
-            try db.run("DELETE FROM partners WHERE partner_key = ?", [partner])
+            try db.run("DELETE FROM partners WHERE partner_key = ?", partner)
             return
         }
-        let profile = try db.one("SELECT name, email FROM fact_partner_profiles WHERE partner_key = ?", [partner])
         // Written only when it changed: most events name a partner that is already known.
         try db.run("""
             INSERT INTO partners (partner_key, name, email, created_at, source) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (partner_key) DO UPDATE SET
                 name = excluded.name, email = excluded.email, created_at = excluded.created_at, source = excluded.source
             WHERE (name, email, created_at, source) IS NOT (excluded.name, excluded.email, excluded.created_at, excluded.source)
-            """, [partner, profile?[0] as String?, profile?[1] as String?, Timestamp.iso(first.at), first.source])
+            """, partner, first.name, first.email, Timestamp.iso(first.at), first.source)
     }
 }

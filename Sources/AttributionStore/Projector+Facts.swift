@@ -1,11 +1,8 @@
-import GRDB
-
 /// Fact rows as re-derivation reads them, decoded by column position.
 ///
-/// Each type names its columns once, in the order `init(_:)` reads them. GRDB
-/// finds a column by name case-insensitively, lowercasing every column name
-/// on every lookup; on the worker's hot path that was several per cent of the
-/// writer's time, so these read by index instead.
+/// Each type names its columns once, in the order `init(_:)` reads them.
+/// The worker reads rows through `Columns` (see `Database+Cached.swift`), by
+/// position, without building a GRDB `Row` and its column-name dictionary.
 extension Projector {
     struct ChargeFact {
         static let select = """
@@ -18,11 +15,11 @@ extension Projector {
         var customerKey: String?, partnerKey: String?, productKey: String?
         var currency: String, livemode: Bool, createdAt: Int64
 
-        init(_ r: Row) {
-            (status, amount, maxRefunded, reversed) = (r[0], r[1], r[2], r[3])
-            (invoiceId, paymentIntentId, customerId) = (r[4], r[5], r[6])
-            (customerKey, partnerKey, productKey) = (r[7], r[8], r[9])
-            (currency, livemode, createdAt) = (r[10], r[11], r[12])
+        init(_ r: Columns) throws {
+            (status, amount, maxRefunded, reversed) = try (r[0], r[1], r[2], r[3])
+            (invoiceId, paymentIntentId, customerId) = try (r[4], r[5], r[6])
+            (customerKey, partnerKey, productKey) = try (r[7], r[8], r[9])
+            (currency, livemode, createdAt) = try (r[10], r[11], r[12])
         }
     }
 
@@ -34,9 +31,9 @@ extension Projector {
         var amountPaid: Int64, customerId: String?, customerKey: String?, partnerKey: String?, productKey: String?
         var currency: String, livemode: Bool, paidAt: Int64
 
-        init(_ r: Row) {
-            (amountPaid, customerId, customerKey, partnerKey, productKey) = (r[0], r[1], r[2], r[3], r[4])
-            (currency, livemode, paidAt) = (r[5], r[6], r[7])
+        init(_ r: Columns) throws {
+            (amountPaid, customerId, customerKey, partnerKey, productKey) = try (r[0], r[1], r[2], r[3], r[4])
+            (currency, livemode, paidAt) = try (r[5], r[6], r[7])
         }
     }
 
@@ -50,10 +47,10 @@ extension Projector {
         var amount: Int64, currency: String?, interval: String?, currentPeriodEnd: Int64?
         var cancelAtPeriodEnd: Int64, canceledAt: Int64?, livemode: Int64, version: Int64
 
-        init(_ r: Row) {
-            (deleted, customerId, status, priceId, productId) = (r[0], r[1], r[2], r[3], r[4])
-            (amount, currency, interval, currentPeriodEnd) = (r[5], r[6], r[7], r[8])
-            (cancelAtPeriodEnd, canceledAt, livemode, version) = (r[9], r[10], r[11], r[12])
+        init(_ r: Columns) throws {
+            (deleted, customerId, status, priceId, productId) = try (r[0], r[1], r[2], r[3], r[4])
+            (amount, currency, interval, currentPeriodEnd) = try (r[5], r[6], r[7], r[8])
+            (cancelAtPeriodEnd, canceledAt, livemode, version) = try (r[9], r[10], r[11], r[12])
         }
     }
 
@@ -64,8 +61,8 @@ extension Projector {
             """
         var email: String?, name: String?, livemode: Int64, createdAt: Int64, version: Int64, deletedAt: Int64?
 
-        init(_ r: Row) {
-            (email, name, livemode, createdAt, version, deletedAt) = (r[0], r[1], r[2], r[3], r[4], r[5])
+        init(_ r: Columns) throws {
+            (email, name, livemode, createdAt, version, deletedAt) = try (r[0], r[1], r[2], r[3], r[4], r[5])
         }
     }
 
@@ -76,8 +73,8 @@ extension Projector {
             """
         var priority: Int64, at: Int64, livemode: Int64, email: String?, name: String?
 
-        init(_ r: Row) {
-            (priority, at, livemode, email, name) = (r[0], r[1], r[2], r[3], r[4])
+        init(_ r: Columns) throws {
+            (priority, at, livemode, email, name) = try (r[0], r[1], r[2], r[3], r[4])
         }
     }
 }

@@ -34,8 +34,8 @@ struct Projector {
 
     private mutating func applyCustomer(_ s: CustomerSnapshot) throws {
         try db.run(Self.customerUpsert,
-            [s.id, s.version.created, s.version.rank, s.version.eventId, s.email, s.name,
-             s.keys.customerKey, s.livemode, s.createdAt, s.deletedAt])
+                   s.id, s.version.created, s.version.rank, s.version.eventId, s.email, s.name,
+                   s.keys.customerKey, s.livemode, s.createdAt, s.deletedAt)
         if let key = s.keys.customerKey {
             try addSighting(key: key, customer: s.id, priority: 0, version: s.version, livemode: s.livemode,
                             email: s.email, name: s.name)
@@ -52,9 +52,9 @@ struct Projector {
 
     private mutating func applyCharge(_ c: ChargeSnapshot) throws {
         try db.run(Self.chargeUpsert,
-            [c.id, c.version.created, c.version.rank, c.version.eventId, c.status, c.amount, c.currency,
-             c.customerId, c.keys.customerKey, c.keys.partnerKey, c.keys.productKey, c.invoiceId,
-             c.paymentIntentId, c.livemode, c.createdAt, c.amountRefunded, c.reversed])
+                   c.id, c.version.created, c.version.rank, c.version.eventId, c.status, c.amount, c.currency,
+                   c.customerId, c.keys.customerKey, c.keys.partnerKey, c.keys.productKey, c.invoiceId,
+                   c.paymentIntentId, c.livemode, c.createdAt, c.amountRefunded, c.reversed)
         try noteKeys(c.keys, customer: c.customerId, transaction: c.id, version: c.version, livemode: c.livemode)
         try recomputeChargeTransaction(c.id)
         // Only invoice mode counts invoices; in charge mode this lookup would find nothing to do.
@@ -65,8 +65,8 @@ struct Projector {
 
     private mutating func applyInvoice(_ i: InvoiceSnapshot) throws {
         try db.run(Self.invoiceUpsert,
-            [i.id, i.version.created, i.version.rank, i.version.eventId, i.amountPaid, i.currency,
-             i.customerId, i.keys.customerKey, i.keys.partnerKey, i.keys.productKey, i.livemode, i.paidAt])
+                   i.id, i.version.created, i.version.rank, i.version.eventId, i.amountPaid, i.currency,
+                   i.customerId, i.keys.customerKey, i.keys.partnerKey, i.keys.productKey, i.livemode, i.paidAt)
         for payer in [i.chargeId, i.paymentIntentId].compactMap({ $0 }) {
             try linkPayment(invoice: i.id, payer: payer)
         }
@@ -82,10 +82,10 @@ struct Projector {
     }
 
     private func linkPayment(invoice: String, payer: String) throws {
-        try db.run("INSERT OR IGNORE INTO fact_invoice_payments (invoice_id, payer_id) VALUES (?, ?)", [invoice, payer])
+        try db.run("INSERT OR IGNORE INTO fact_invoice_payments (invoice_id, payer_id) VALUES (?, ?)", invoice, payer)
         // The charges it names are no longer one-off payments in invoice mode.
-        for charge in try db.strings("SELECT charge_id FROM fact_charges WHERE charge_id = ? OR payment_intent_id = ?",
-                                     [payer, payer]) {
+        for charge in try db.strings("SELECT charge_id FROM fact_charges WHERE charge_id = ?1 OR payment_intent_id = ?1",
+                                     payer) {
             try recomputeChargeTransaction(charge)
         }
     }
@@ -119,9 +119,9 @@ struct Projector {
 
     private func applySubscription(_ s: SubscriptionSnapshot) throws {
         try db.run(Self.subscriptionUpsert,
-            [s.id, s.version.created, s.version.rank, s.version.eventId, s.customerId, s.status, s.priceId,
-             s.productId, s.amount, s.currency, s.interval, s.currentPeriodEnd, s.cancelAtPeriodEnd,
-             s.canceledAt, s.livemode, s.deleted])
+                   s.id, s.version.created, s.version.rank, s.version.eventId, s.customerId, s.status, s.priceId,
+                   s.productId, s.amount, s.currency, s.interval, s.currentPeriodEnd, s.cancelAtPeriodEnd,
+                   s.canceledAt, s.livemode, s.deleted)
         try recomputeSubscription(s.id)
     }
 
@@ -143,7 +143,7 @@ struct Projector {
                 email = iif((excluded.v_created, excluded.v_event) > (v_created, v_event), excluded.email, email),
                 v_event = iif((excluded.v_created, excluded.v_event) > (v_created, v_event), excluded.v_event, v_event),
                 v_created = max(v_created, excluded.v_created)
-            """, [p.partnerKey, version.created, version.eventId, p.name, p.email])
+            """, p.partnerKey, version.created, version.eventId, p.name, p.email)
         try addEvidence(kind: "partner", identity: p.partnerKey, partner: p.partnerKey, version: version, source: "admin")
         try recomputePartner(p.partnerKey)
     }
@@ -156,14 +156,14 @@ struct Projector {
             INSERT OR IGNORE INTO fact_key_sightings
                 (customer_key, ref, stripe_customer_id, priority, at, livemode, email, name)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """, [key, version.eventId, customer, priority, version.created, livemode, email, name])
+            """, key, version.eventId, customer, priority, version.created, livemode, email, name)
     }
 
     private func addEvidence(kind: String, identity: String, partner: String, version: EventVersion, source: String) throws {
         try db.run("""
             INSERT OR IGNORE INTO fact_partner_evidence (identity_kind, identity, ref, partner_key, at, source)
             VALUES (?, ?, ?, ?, ?, ?)
-            """, [kind, identity, version.eventId, partner, version.created, source])
+            """, kind, identity, version.eventId, partner, version.created, source)
     }
 
     private func invoices(paidBy charge: String) throws -> [String] {
@@ -171,6 +171,6 @@ struct Projector {
             SELECT invoice_id FROM fact_invoice_payments WHERE payer_id = ?1
                 OR payer_id = (SELECT payment_intent_id FROM fact_charges WHERE charge_id = ?1)
             UNION SELECT invoice_id FROM fact_charges WHERE charge_id = ?1 AND invoice_id IS NOT NULL
-            """, [charge])
+            """, charge)
     }
 }

@@ -3,6 +3,7 @@ import AttributionStore
 import AttributionTestSupport
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// (2) Apply: the worker's rate on a backlog of events, next to a raw batched
 /// SQLite upsert of the same rows.
@@ -12,8 +13,9 @@ import GRDB
 /// `subscriptions`, with every column and index of the real schema) and the
 /// event's inbox status. The baseline writes exactly the rows the worker
 /// produced, read back from the worker's database beforehand, with prepared
-/// statements, the same batch size and nothing else: no reading, no parsing,
-/// no fact tables, no savepoints. A second, thinner baseline (one four-column
+/// statements bound and stepped through SQLite's C API (as the worker's are),
+/// the same batch size and nothing else: no reading, no parsing, no fact
+/// tables, no savepoints. A second, thinner baseline (one four-column
 /// row per event into a table without indexes) is printed for reference.
 struct ApplyBench {
     let events: Int
@@ -83,7 +85,7 @@ struct ApplyBench {
     /// One row write: an upsert statement and its values.
     struct Write {
         var sql: String
-        var values: StatementArguments
+        var values: [DatabaseValue]
     }
 
     /// For each event, in order: the final public rows it names, read from the
@@ -102,7 +104,7 @@ struct ApplyBench {
                     let sql = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
                         + " ON CONFLICT (\(column)) DO UPDATE SET "
                         + columns.map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
-                    writes.append(Write(sql: sql, values: StatementArguments(columns.map { row[$0] as DatabaseValue })))
+                    writes.append(Write(sql: sql, values: columns.map { row[$0] as DatabaseValue }))
                 }
                 switch event.type {
                 case let t where t.hasPrefix("customer.subscription."):
@@ -116,7 +118,7 @@ struct ApplyBench {
                     try copy("transactions", where: "transaction_id", is: id)
                 }
                 writes.append(Write(sql: "UPDATE inbox_events SET status = 'applied', applied_at = ? WHERE seq = ?",
-                                    values: [Timestamp.iso(1_900_000_000), index + 1]))
+                                    values: [Timestamp.iso(1_900_000_000).databaseValue, (index + 1).databaseValue]))
                 return writes
             }
         }
@@ -126,7 +128,7 @@ struct ApplyBench {
         for start in stride(from: 0, to: events.count, by: batch) {
             try await db.writer.write { db in
                 for writes in events[start..<min(start + batch, events.count)] {
-                    for write in writes { try db.cachedStatement(sql: write.sql).execute(arguments: write.values) }
+                    for write in writes { try execute(db.cachedStatement(sql: write.sql), write.values) }
                 }
             }
         }
@@ -150,10 +152,24 @@ struct ApplyBench {
                     ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, amount = excluded.amount, customer = excluded.customer
                     """)
                 for r in rows[start..<min(start + batch, rows.count)] {
-                    try statement.execute(arguments: [r.0, r.1, r.2, r.3])
+                    try execute(statement, [r.0.databaseValue, r.1.databaseValue, r.2.databaseValue, r.3.databaseValue])
                 }
             }
         }
+    }
+
+    /// Binds `values` and steps the statement through SQLite's C API: the
+    /// cheapest way to run a prepared statement, and the way the worker runs its own.
+    static func execute(_ statement: Statement, _ values: [DatabaseValue]) throws {
+        let handle = statement.sqliteStatement
+        sqlite3_reset(handle)
+        for (index, value) in values.enumerated() {
+            guard value.bind(to: handle, at: CInt(index + 1)) == SQLITE_OK else { throw BenchError("cannot bind") }
+        }
+        guard sqlite3_step(handle) == SQLITE_DONE else {
+            throw BenchError("cannot write: \(String(cString: sqlite3_errmsg(sqlite3_db_handle(handle))))")
+        }
+        sqlite3_reset(handle)
     }
 }
 
