@@ -12,45 +12,66 @@ import GRDB
 /// same result whichever arrives first.
 extension Projector {
     mutating func recomputeCustomers(keys: [String], customers: [String], newPartner: String?) throws {
+        var links = Links()
         var keySet = Set(keys)
         var customerSet = Set(customers)
-        try closeOverLinks(keys: &keySet, customers: &customerSet)
+        try closeOverLinks(keys: &keySet, customers: &customerSet, links: &links)
 
-        for key in keySet {
-            try db.run("DELETE FROM customers WHERE customer_key = ?", key)
-        }
-        for customer in customerSet {
-            try db.run("DELETE FROM customers WHERE stripe_customer_id = ?", customer)
+        // One statement per key and Stripe customer pair: SQLite serves the OR from both unique indexes.
+        let keyList = keySet.sorted(), customerList = customerSet.sorted()
+        for i in 0..<max(keyList.count, customerList.count) {
+            try db.run("DELETE FROM customers WHERE customer_key = ? OR stripe_customer_id = ?",
+                       i < keyList.count ? keyList[i] : nil, i < customerList.count ? customerList[i] : nil)
         }
         var placed = Set<String>()
-        for key in keySet.sorted() {
-            let customer = try customerLinked(toKey: key)
+        for key in keyList {
+            let customer = try customerLinked(toKey: key, links: &links)
             if let customer { placed.insert(customer) }
-            try insertCustomer(key: key, customer: customer, newPartner: newPartner)
+            try insertCustomer(key: key, customer: customer, sightings: links.sightings[key] ?? [], newPartner: newPartner)
         }
-        for customer in customerSet.sorted() where !placed.contains(customer) {
+        for customer in customerList where !placed.contains(customer) {
             // A Stripe customer with no key of its own (or whose key belongs to another) stands alone.
-            if try db.exists("SELECT 1 FROM fact_customers WHERE stripe_customer_id = ?", customer) {
-                try insertCustomer(key: nil, customer: customer, newPartner: newPartner)
-            }
+            try insertCustomer(key: nil, customer: customer, sightings: [], newPartner: newPartner)
         }
     }
 
+    /// Key sightings as one re-derivation reads them, each read once: the
+    /// facts do not change while the rows are rewritten.
+    struct Links {
+        /// Every sighting of a customer key, oldest first.
+        var sightings: [String: [KeySighting]] = [:]
+        /// The key each Stripe customer is known by (nil: none).
+        var keyOfCustomer: [String: String?] = [:]
+    }
+
+    private func sightings(of key: String, links: inout Links) throws -> [KeySighting] {
+        if let known = links.sightings[key] { return known }
+        let read = try db.all(KeySighting.select, key, as: KeySighting.init)
+        links.sightings[key] = read
+        return read
+    }
+
+    private func key(of customer: String, links: inout Links) throws -> String? {
+        if let known = links.keyOfCustomer[customer] { return known }
+        let key = try keyLinked(toCustomer: customer)
+        links.keyOfCustomer[customer] = .some(key)
+        return key
+    }
+
     /// Adds every key and Stripe customer reachable through key sightings.
-    private func closeOverLinks(keys: inout Set<String>, customers: inout Set<String>) throws {
+    private func closeOverLinks(keys: inout Set<String>, customers: inout Set<String>, links: inout Links) throws {
         var pendingKeys = Array(keys)
         var pendingCustomers = Array(customers)
         while !pendingKeys.isEmpty || !pendingCustomers.isEmpty {
             if let customer = pendingCustomers.popLast() {
-                if let key = try keyLinked(toCustomer: customer), keys.insert(key).inserted {
+                if let key = try key(of: customer, links: &links), keys.insert(key).inserted {
                     pendingKeys.append(key)
                 }
             } else if let key = pendingKeys.popLast() {
-                for customer in try db.strings("""
-                    SELECT DISTINCT stripe_customer_id FROM fact_key_sightings
-                    WHERE customer_key = ? AND stripe_customer_id IS NOT NULL
-                    """, key) where customers.insert(customer).inserted {
-                    pendingCustomers.append(customer)
+                for sighting in try sightings(of: key, links: &links) {
+                    if let customer = sighting.customerId, customers.insert(customer).inserted {
+                        pendingCustomers.append(customer)
+                    }
                 }
             }
         }
@@ -65,27 +86,23 @@ extension Projector {
     }
 
     /// The Stripe customer a key's row holds: the first, by its own link, whose best key is this one.
-    private func customerLinked(toKey key: String) throws -> String? {
-        let candidates = try db.strings("""
-            SELECT stripe_customer_id FROM fact_key_sightings
-            WHERE customer_key = ? AND stripe_customer_id IS NOT NULL
-            ORDER BY priority, at, ref
-            """, key)
-        for candidate in candidates where try keyLinked(toCustomer: candidate) == key {
-            return candidate
+    private func customerLinked(toKey key: String, links: inout Links) throws -> String? {
+        let candidates = try sightings(of: key, links: &links).filter { $0.customerId != nil }.sorted(by: KeySighting.byLink)
+        for candidate in candidates where try self.key(of: candidate.customerId!, links: &links) == key {
+            return candidate.customerId
         }
         return nil
     }
 
-    private mutating func insertCustomer(key: String?, customer: String?, newPartner: String?) throws {
+    private mutating func insertCustomer(key: String?, customer: String?, sightings: [KeySighting],
+                                         newPartner: String?) throws {
         let snapshot = try customer.flatMap { try db.one(CustomerFact.select, $0, as: CustomerFact.init) }
-        let sightings = try key.map { try db.all(KeySighting.select, $0, as: KeySighting.init) } ?? []
+        guard snapshot != nil || !sightings.isEmpty else { return }
         let evidence = try db.all("""
             SELECT partner_key, at FROM fact_partner_evidence
             WHERE (identity_kind = 'key' AND identity = ?) OR (identity_kind = 'customer' AND identity = ?)
             ORDER BY at, partner_key
             """, key, customer) { (partner: try $0[0] as String, at: try $0[1] as Int64) }
-        guard snapshot != nil || !sightings.isEmpty else { return }
 
         let partner = evidence.first?.partner
         if let newPartner, let partner, newPartner != partner {

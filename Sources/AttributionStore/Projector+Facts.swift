@@ -66,15 +66,25 @@ extension Projector {
         }
     }
 
-    /// One sighting of a customer key, oldest first.
+    /// One sighting of a customer key; `select` lists a key's sightings oldest first.
     struct KeySighting {
         static let select = """
-            SELECT priority, at, livemode, email, name FROM fact_key_sightings WHERE customer_key = ? ORDER BY at, ref
+            SELECT stripe_customer_id, priority, at, ref, livemode, email, name FROM fact_key_sightings
+            WHERE customer_key = ? ORDER BY at, ref
             """
-        var priority: Int64, at: Int64, livemode: Int64, email: String?, name: String?
+        var customerId: String?, priority: Int64, at: Int64, ref: String, livemode: Int64, email: String?, name: String?
 
         init(_ r: Columns) throws {
-            (priority, at, livemode, email, name) = try (r[0], r[1], r[2], r[3], r[4])
+            (customerId, priority, at, ref) = try (r[0], r[1], r[2], r[3])
+            (livemode, email, name) = try (r[4], r[5], r[6])
+        }
+
+        /// The order in which a key's Stripe customers claim it: by priority, then
+        /// time, then event id compared byte by byte, as SQLite orders text.
+        static func byLink(_ a: KeySighting, _ b: KeySighting) -> Bool {
+            if a.priority != b.priority { return a.priority < b.priority }
+            if a.at != b.at { return a.at < b.at }
+            return a.ref.utf8.lexicographicallyPrecedes(b.ref.utf8)
         }
     }
 }

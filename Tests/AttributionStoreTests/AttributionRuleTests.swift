@@ -75,6 +75,25 @@ struct AttributionRuleTests {
         #expect(try db.row("SELECT * FROM customers")?["partner_key"] == "p_k")
     }
 
+    @Test("a key seen on two Stripe customers belongs to the one whose own metadata names it; the other stands alone")
+    func keyOnTwoCustomers() async throws {
+        // The charge names the key first (earlier, on cus_A); cus_B's customer object names it later.
+        let events = [
+            E.charge(event: "e1", created: 100, id: "ch_1", amount: 1000, customer: "cus_A", key: "k@x"),
+            E.customer(event: "e2", created: 200, id: "cus_A", email: "a@x"),
+            E.customer(event: "e3", created: 300, id: "cus_B", key: "k@x", email: "b@x"),
+        ]
+        for order in [events, events.reversed()] {
+            let db = try AppDatabase.makeEmpty()
+            try await db.deliver(order)
+            try await db.applyAll(settings: ApplySettings())
+            let rows = try db.column("""
+                SELECT ifnull(customer_key, '-') || '=' || stripe_customer_id FROM customers ORDER BY stripe_customer_id
+                """)
+            #expect(rows == ["-=cus_A", "k@x=cus_B"])
+        }
+    }
+
     @Test("a charge with a customer key not seen before creates that customer, even without a partner")
     func chargeCreatesCustomer() async throws {
         try await apply([E.charge(event: "e1", created: 100, id: "ch_1", amount: 1000, key: "walkin@x")])
