@@ -98,24 +98,10 @@ struct SignatureAndDecoderFuzzTests {
     @Test("mutated events never crash the decoder or the snapshot readers; what decodes has an id and a type")
     func mutatedEventsNeverCrash() {
         var rng = SeededGenerator(seed: Self.seed &+ 2)
-        let seeds = TortureEvents.make(count: 50, prefix: "fz", seed: Self.seed, now: Int(Self.now)).map { Array($0.payload.utf8) }
-        let tokens = ["{", "}", "[", "]", "\"", ":", ",", "null", "true", "-0", "1e400", "9223372036854775808",
-                      "\"\\u0000\"", "\"\\ud800\"", "\\", "{\"id\":1}", "\"amount\":-5", "\"created\":\"x\""].map { Array($0.utf8) }
+        let seeds = Self.seedEvents()
         var decoded = 0
         for n in 0..<Self.cases {
-            var body = seeds.randomElement(using: &rng)!
-            for _ in 0..<Int.random(in: 1...4, using: &rng) {
-                let i = Int.random(in: 0..<max(body.count, 1), using: &rng)
-                switch Int.random(in: 0..<5, using: &rng) {
-                case 0 where !body.isEmpty: body[i] = UInt8.random(in: 0...255, using: &rng)
-                case 1 where !body.isEmpty: body.remove(at: i)
-                case 2: body.insert(contentsOf: tokens.randomElement(using: &rng)!, at: min(i, body.count))
-                case 3: body = Array(body.prefix(i))
-                default:
-                    let j = Int.random(in: 0..<max(body.count, 1), using: &rng)
-                    if i < j { body.insert(contentsOf: body[i..<j], at: j) }
-                }
-            }
+            let body = Self.mutated(seeds.randomElement(using: &rng)!, &rng)
             guard let event = try? StripeEvent.decode(body) else { continue }
             decoded += 1
             #expect(!event.id.isEmpty && !event.type.isEmpty, "case \(n)")
@@ -128,6 +114,32 @@ struct SignatureAndDecoderFuzzTests {
             _ = try? InvoicePaymentLink(event: event)
         }
         #expect(decoded > 0, "some mutations stay valid events, so the readers are exercised")
+    }
+
+    /// Realistic events to mutate.
+    static func seedEvents() -> [[UInt8]] {
+        TortureEvents.make(count: 50, prefix: "fz", seed: seed, now: Int(now)).map { Array($0.payload.utf8) }
+    }
+
+    /// One to four byte-level mutations: a changed, removed or inserted byte, a JSON token
+    /// inserted, the tail cut off, or a stretch repeated.
+    static func mutated(_ seed: [UInt8], _ rng: inout SeededGenerator) -> [UInt8] {
+        let tokens = ["{", "}", "[", "]", "\"", ":", ",", "null", "true", "-0", "1e400", "9223372036854775808",
+                      "\"\\u0000\"", "\"\\ud800\"", "\\", "{\"id\":1}", "\"amount\":-5", "\"created\":\"x\""].map { Array($0.utf8) }
+        var body = seed
+        for _ in 0..<Int.random(in: 1...4, using: &rng) {
+            let i = Int.random(in: 0..<max(body.count, 1), using: &rng)
+            switch Int.random(in: 0..<5, using: &rng) {
+            case 0 where !body.isEmpty: body[i] = UInt8.random(in: 0...255, using: &rng)
+            case 1 where !body.isEmpty: body.remove(at: i)
+            case 2: body.insert(contentsOf: tokens.randomElement(using: &rng)!, at: min(i, body.count))
+            case 3: body = Array(body.prefix(i))
+            default:
+                let j = Int.random(in: 0..<max(body.count, 1), using: &rng)
+                if i < j { body.insert(contentsOf: body[i..<j], at: j) }
+            }
+        }
+        return body
     }
 
     @Test("nesting deeper than the limit is refused before any recursion; up to the limit it decodes")
