@@ -73,7 +73,10 @@ struct WebhookRouteTests {
     }
 
     @Test("a signed body that is not a Stripe event answers 400 and writes nothing",
-          arguments: ["not json", #"{"id":"evt_1","object":"event"}"#, #"{"id":"evt_1","type":"x","created":1,"data":{}}"#])
+          arguments: ["not json", #"{"id":"evt_1","object":"event"}"#, #"{"id":"evt_1","type":"x","created":1,"data":{}}"#,
+                      // Broken JSON deep inside data.object, which the worker could never read.
+                      "{\"id\":\"evt_1\",\"type\":\"x\",\"created\":1,\"data\":{\"object\":{\"name\":\"a\u{1}b\"}}}",
+                      #"{"id":"evt_1","type":"x","created":1,"data":{"object":{"amount":1e400}}}"#])
     func notAnEvent(_ body: String) async throws {
         let app = try TestApp(); defer { app.cleanup() }
         let (status, text) = try await post(app, body: body, signature: TestApp.signed(body))
