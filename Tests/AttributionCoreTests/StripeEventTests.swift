@@ -102,4 +102,17 @@ struct StripeEventTests {
         #expect(Timestamp.parse("2026-02-30") == nil)
         #expect(Timestamp.parse("yesterday") == nil)
     }
+
+    @Test("timestamps format as Foundation's ISO 8601 formatter does, from year 1583 to 9999, and parse back")
+    func timestampsMatchFoundation() {
+        let formatter = ISO8601DateFormatter()
+        var rng = SeededGenerator(seed: 42)
+        // Foundation's calendar is Julian before 1583; the schema's timestamps are proleptic Gregorian, as gmtime's.
+        let edges: [Int64] = [0, -1, 59, 86_399, 951_782_400, -12_212_553_600, 253_402_300_799, 4_102_444_800]
+        for t in edges + (0..<2_000).map({ _ in Int64.random(in: -12_212_553_600...253_402_300_799, using: &rng) }) {
+            let text = Timestamp.iso(t)
+            #expect(text == formatter.string(from: Date(timeIntervalSince1970: TimeInterval(t))), "\(t)")
+            #expect(Timestamp.parse(text) == t, "\(t)")
+        }
+    }
 }
