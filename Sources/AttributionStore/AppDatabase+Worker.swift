@@ -105,6 +105,7 @@ extension AppDatabase {
         func run(isolating: Bool) async throws -> BatchResult {
             try await writer.write { db in
                 var result = BatchResult()
+                let statements = Statements(memoizing: db)
                 let stillDue = try Self.attemptsOfStillDue(batch, in: db)
                 for (index, item) in batch.items.enumerated() {
                     if index >= minimum, pressure?.isWaiting == true {
@@ -113,7 +114,7 @@ extension AppDatabase {
                     }
                     guard let attempts = stillDue[item.seq] else { continue }
                     try Self.applyOne(seq: item.seq, eventId: item.eventId, type: item.type, attempts: attempts,
-                                      snapshot: { try item.snapshot.get() }, in: db, settings: settings, retry: retry,
+                                      snapshot: { try item.snapshot.get() }, in: statements, settings: settings, retry: retry,
                                       now: now, isolating: isolating, into: &result)
                 }
                 return result
@@ -142,7 +143,7 @@ extension AppDatabase {
     }
 
     /// Applies an inbox row, parsing its payload first.
-    static func applyOne(_ row: WorkRow, in db: Database, settings: ApplySettings, retry: RetryPolicy, now: Int64,
+    static func applyOne(_ row: WorkRow, in db: Statements, settings: ApplySettings, retry: RetryPolicy, now: Int64,
                          into result: inout BatchResult) throws {
         try applyOne(seq: row.seq, eventId: row.eventId, type: row.type, attempts: row.attempts,
                      snapshot: { try EventSnapshot(payload: row.payload) }, in: db, settings: settings,
@@ -155,7 +156,7 @@ extension AppDatabase {
     /// and the caller rolls back the whole transaction. A payload that cannot be
     /// read fails the same way either way: nothing was written for it yet.
     static func applyOne(seq: Int64, eventId: String, type: String, attempts: Int, snapshot: () throws -> EventSnapshot,
-                         in db: Database, settings: ApplySettings, retry: RetryPolicy, now: Int64,
+                         in db: Statements, settings: ApplySettings, retry: RetryPolicy, now: Int64,
                          isolating: Bool = true, into result: inout BatchResult) throws {
         var outcome = ApplyOutcome.ignored
         var conflicts: [String] = []
@@ -171,7 +172,7 @@ extension AppDatabase {
         do {
             let parsed = try snapshot()
             if isolating {
-                try db.inSavepoint {
+                try db.db.inSavepoint {
                     try write(parsed)
                     return .commit
                 }
@@ -212,12 +213,13 @@ extension AppDatabase {
                 let policy = RetryPolicy(maxAttempts: Int.max)
                 // Page by seq, so a large inbox is never held in memory whole.
                 var after: Int64 = -1
+                let statements = Statements(memoizing: db)
                 while true {
                     let page = try db.all("SELECT \(Self.workColumns) FROM inbox_events WHERE seq > ? ORDER BY seq LIMIT 500",
                                           after, as: WorkRow.init)
                     guard let last = page.last else { break }
                     for row in page {
-                        try Self.applyOne(row, in: db, settings: settings, retry: policy, now: now, into: &result)
+                        try Self.applyOne(row, in: statements, settings: settings, retry: policy, now: now, into: &result)
                     }
                     after = last.seq
                 }
@@ -268,7 +270,7 @@ extension AppDatabase {
                                            as: WorkRow.init)
                 else { return outcome }
                 var result = BatchResult()
-                try Self.applyOne(row, in: db, settings: settings, retry: RetryPolicy(), now: now, into: &result)
+                try Self.applyOne(row, in: Statements(db), settings: settings, retry: RetryPolicy(), now: now, into: &result)
                 if let failure = result.failed.first {
                     throw StoreError.failed("cannot apply \(event.type): \(failure.error)")
                 }

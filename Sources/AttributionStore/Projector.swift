@@ -6,12 +6,12 @@ import GRDB
 /// event version, flags that only turn on, amounts that only grow, sets of
 /// sightings), so the tables depend only on the set of events applied.
 struct Projector {
-    let db: Database
+    let db: Statements
     let settings: ApplySettings
     /// Customers whose partner changed because of earlier-dated evidence; logged and counted.
     var conflicts: [String] = []
 
-    init(db: Database, settings: ApplySettings) {
+    init(db: Statements, settings: ApplySettings) {
         self.db = db
         self.settings = settings
     }
