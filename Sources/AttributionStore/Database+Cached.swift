@@ -47,11 +47,13 @@ struct Statements {
         var statements: [UInt: (sql: String, statement: Statement)] = [:]
     }
 
-    /// Runs a write statement.
-    func run<each V: StatementBinding>(_ sql: String, _ values: repeat each V) throws {
+    /// Runs a write statement; returns how many rows it changed.
+    @discardableResult
+    func run<each V: StatementBinding>(_ sql: String, _ values: repeat each V) throws -> Int {
         let handle = try bound(sql, repeat each values)
         defer { sqlite3_reset(handle) }
         while try step(handle, sql) {}
+        return Int(sqlite3_changes(db.sqliteConnection))
     }
 
     /// The first row, read by `read`, or nil when there is none.
@@ -129,7 +131,8 @@ struct Statements {
 
 /// The same statements on any connection, through GRDB's statement cache.
 extension Database {
-    func run<each V: StatementBinding>(_ sql: String, _ values: repeat each V) throws {
+    @discardableResult
+    func run<each V: StatementBinding>(_ sql: String, _ values: repeat each V) throws -> Int {
         try Statements(self).run(sql, repeat each values)
     }
 

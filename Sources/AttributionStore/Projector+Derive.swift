@@ -93,9 +93,9 @@ extension Projector {
     func recomputePartner(_ partner: String) throws {
         // Its earliest evidence and its profile, in one read.
         guard let first = try db.one("""
-            SELECT e.at, e.source, p.name, p.email
-            FROM (SELECT at, source FROM fact_partner_evidence WHERE partner_key = ?1 ORDER BY at, source LIMIT 1) AS e
-            LEFT JOIN fact_partner_profiles AS p ON p.partner_key = ?1
+            SELECT f.at, f.source, p.name, p.email
+            FROM fact_partner_first AS f LEFT JOIN fact_partner_profiles AS p ON p.partner_key = f.partner_key
+            WHERE f.partner_key = ?
             """, partner, as: { (at: try $0[0] as Int64, source: try $0[1] as String,
                                  name: try $0[2] as String?, email: try $0[3] as String?) })
         else {

@@ -45,7 +45,6 @@ struct Projector {
         }
         try recomputeCustomers(keys: [s.keys.customerKey].compactMap { $0 }, customers: [s.id],
                                newPartner: s.keys.partnerKey)
-        if let partner = s.keys.partnerKey { try recomputePartner(partner) }
     }
 
     // MARK: Charges and invoices
@@ -106,7 +105,6 @@ struct Projector {
             } else {
                 try addEvidence(kind: "transaction", identity: transaction, partner: partner, version: version, source: "stripe")
             }
-            try recomputePartner(partner)
         }
         // A new customer key creates its customer; a partner key is evidence for it.
         if keys.customerKey != nil || (customer != nil && keys.partnerKey != nil) {
@@ -132,7 +130,6 @@ struct Projector {
                         email: s.email, name: s.name)
         try addEvidence(kind: "key", identity: s.customerKey, partner: s.partnerKey, version: version, source: "signup")
         try recomputeCustomers(keys: [s.customerKey], customers: [], newPartner: s.partnerKey)
-        try recomputePartner(s.partnerKey)
     }
 
     private func applyPartnerProfile(_ p: LocalEvent.PartnerProfile, version: EventVersion) throws {
@@ -144,8 +141,10 @@ struct Projector {
                 v_event = iif((excluded.v_created, excluded.v_event) > (v_created, v_event), excluded.v_event, v_event),
                 v_created = max(v_created, excluded.v_created)
             """, p.partnerKey, version.created, version.eventId, p.name, p.email)
-        try addEvidence(kind: "partner", identity: p.partnerKey, partner: p.partnerKey, version: version, source: "admin")
-        try recomputePartner(p.partnerKey)
+        // The profile may have changed even when the earliest evidence did not.
+        if try !addEvidence(kind: "partner", identity: p.partnerKey, partner: p.partnerKey, version: version, source: "admin") {
+            try recomputePartner(p.partnerKey)
+        }
     }
 
     // MARK: Facts shared by several events
@@ -159,11 +158,23 @@ struct Projector {
             """, key, version.eventId, customer, priority, version.created, livemode, email, name)
     }
 
-    private func addEvidence(kind: String, identity: String, partner: String, version: EventVersion, source: String) throws {
+    /// Records a partner key seen for an identity, and re-derives the partner's
+    /// row when this is its earliest evidence (true). Otherwise the row, which
+    /// depends only on the earliest evidence and the profile, cannot have changed.
+    @discardableResult
+    private func addEvidence(kind: String, identity: String, partner: String, version: EventVersion,
+                             source: String) throws -> Bool {
         try db.run("""
             INSERT OR IGNORE INTO fact_partner_evidence (identity_kind, identity, ref, partner_key, at, source)
             VALUES (?, ?, ?, ?, ?, ?)
             """, kind, identity, version.eventId, partner, version.created, source)
+        let earliest = try db.run("""
+            INSERT INTO fact_partner_first (partner_key, at, source) VALUES (?, ?, ?)
+            ON CONFLICT (partner_key) DO UPDATE SET at = excluded.at, source = excluded.source
+            WHERE (excluded.at, excluded.source) < (at, source)
+            """, partner, version.created, source) > 0
+        if earliest { try recomputePartner(partner) }
+        return earliest
     }
 
     private func invoices(paidBy charge: String) throws -> [String] {
