@@ -1,6 +1,7 @@
 import AttributionStore
 import AttributionTestSupport
 import Foundation
+import GRDB
 import Testing
 
 @Suite("Migrations and database settings")
@@ -41,6 +42,19 @@ struct MigrationTests {
                      "attributed_transactions", "partner_summary"] {
             #expect(names.contains(name), "missing \(name)")
         }
+    }
+
+    @Test("a Stripe customer's best key sighting is read from an index in link order, without a sort")
+    func keyLinkPlan() throws {
+        let db = try AppDatabase.makeEmpty()
+        let plan = try db.writer.read { db in
+            try Row.fetchAll(db, sql: """
+                EXPLAIN QUERY PLAN SELECT customer_key FROM fact_key_sightings WHERE stripe_customer_id = 'cus_1'
+                ORDER BY priority, at, ref LIMIT 1
+                """).map { $0["detail"] as String }
+        }
+        #expect(plan.contains { $0.contains("USING INDEX fact_key_sightings_link") }, "\(plan)")
+        #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "\(plan)")
     }
 
     @Test("CHECK constraints refuse values outside the enumerations")
