@@ -16,16 +16,24 @@
 ///
 /// The caller bounds the nesting first (`JSONValue.checkDepth`), so the
 /// recursion here stays shallow.
+///
+/// Values nested `buildingDepth` containers deep or deeper are checked in
+/// full but not built: each comes back as an empty value of its kind (`{}`,
+/// `[]`, `""`, `0`). The intake uses this to read an event's envelope and
+/// check the rest without the cost of building it.
 struct JSONParser {
     private let bytes: UnsafeRawBufferPointer
+    private let buildingDepth: Int
     private var index = 0
+    private var depth = 0
 
-    private init(_ bytes: UnsafeRawBufferPointer) {
+    private init(_ bytes: UnsafeRawBufferPointer, buildingDepth: Int) {
         self.bytes = bytes
+        self.buildingDepth = buildingDepth
     }
 
-    static func parse(_ bytes: UnsafeRawBufferPointer) throws(JSONSyntaxError) -> JSONValue {
-        var parser = JSONParser(bytes)
+    static func parse(_ bytes: UnsafeRawBufferPointer, buildingDepth: Int = .max) throws(JSONSyntaxError) -> JSONValue {
+        var parser = JSONParser(bytes, buildingDepth: buildingDepth)
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { parser.index = 3 }
         parser.skipWhitespace()
         let value = try parser.value()
@@ -38,30 +46,36 @@ struct JSONParser {
 
     private mutating func value() throws(JSONSyntaxError) -> JSONValue {
         guard index < bytes.count else { throw error("unexpected end") }
+        let build = depth < buildingDepth
         switch bytes[index] {
-        case UInt8(ascii: "{"): return try object()
-        case UInt8(ascii: "["): return try array()
-        case UInt8(ascii: "\""): return .string(try string())
+        case UInt8(ascii: "{"): return try object(build: build)
+        case UInt8(ascii: "["): return try array(build: build)
+        case UInt8(ascii: "\""): return .string(try string(build: build))
         case UInt8(ascii: "t"): try literal("true"); return .bool(true)
         case UInt8(ascii: "f"): try literal("false"); return .bool(false)
         case UInt8(ascii: "n"): try literal("null"); return .null
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try number()
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            let number = try number()
+            return build ? number : .number(0, 0)
         default: throw error("unexpected character")
         }
     }
 
-    private mutating func object() throws(JSONSyntaxError) -> JSONValue {
+    private mutating func object(build: Bool) throws(JSONSyntaxError) -> JSONValue {
         index += 1
+        depth += 1
+        defer { depth -= 1 }
         // Stripe objects have tens of keys: start big enough to skip the first few regrowths.
-        var members: [String: JSONValue] = Dictionary(minimumCapacity: 16)
+        var members: [String: JSONValue] = build ? Dictionary(minimumCapacity: 16) : [:]
         skipWhitespace()
         while !consume(UInt8(ascii: "}")) {
             guard peek() == UInt8(ascii: "\"") else { throw error("expected a key") }
-            let key = try string()
+            let key = try string(build: build)
             skipWhitespace()
             guard consume(UInt8(ascii: ":")) else { throw error("expected ':'") }
             skipWhitespace()
-            members[key] = try value()  // a repeated key: the last one wins, as in Foundation
+            let member = try value()
+            if build { members[key] = member }  // a repeated key: the last one wins, as in Foundation
             skipWhitespace()
             if consume(UInt8(ascii: ",")) {
                 skipWhitespace()
@@ -72,12 +86,15 @@ struct JSONParser {
         return .object(members)
     }
 
-    private mutating func array() throws(JSONSyntaxError) -> JSONValue {
+    private mutating func array(build: Bool) throws(JSONSyntaxError) -> JSONValue {
         index += 1
+        depth += 1
+        defer { depth -= 1 }
         var elements: [JSONValue] = []
         skipWhitespace()
         while !consume(UInt8(ascii: "]")) {
-            elements.append(try value())
+            let element = try value()
+            if build { elements.append(element) }
             skipWhitespace()
             if consume(UInt8(ascii: ",")) {
                 skipWhitespace()
@@ -98,7 +115,8 @@ struct JSONParser {
     // MARK: Strings
 
     /// A string from its opening quote; the common case (no escapes) is one scan and one validating copy.
-    private mutating func string() throws(JSONSyntaxError) -> String {
+    /// Without `build`, it is checked the same way but comes back empty (ASCII text needs no copy to check).
+    private mutating func string(build: Bool) throws(JSONSyntaxError) -> String {
         index += 1
         let start = index
         var ascii = true
@@ -107,13 +125,17 @@ struct JSONParser {
             if byte == UInt8(ascii: "\"") {
                 let raw = UnsafeRawBufferPointer(rebasing: bytes[start..<index])
                 // ASCII is valid UTF-8 as it stands; only other text needs validating.
+                if !build && ascii { index += 1; return "" }
                 let text = ascii ? String(decoding: raw, as: UTF8.self) : String(validating: raw, as: UTF8.self)
                 guard let text else { throw error("invalid UTF-8") }
                 index += 1
-                return text
+                return build ? text : ""
             }
             ascii = ascii && byte < 0x80
-            if byte == UInt8(ascii: "\\") { return try escapedString(from: start) }
+            if byte == UInt8(ascii: "\\") {
+                let text = try escapedString(from: start)
+                return build ? text : ""
+            }
             if byte < 0x20 { throw error("control character in a string") }
             index += 1
         }

@@ -27,10 +27,15 @@ public enum JSONValue: Sendable, Equatable, Decodable {
     /// Parses UTF-8 JSON (see `JSONParser` for why it is not `JSONSerialization`).
     /// Throws `JSONDepthError` for documents nested deeper than `maxDepth`, and
     /// `JSONSyntaxError` for anything that is not JSON.
-    public static func parse(_ data: some DataProtocol) throws -> JSONValue {
+    ///
+    /// Values nested `buildingDepth` containers deep or deeper are checked but
+    /// come back empty (see `JSONParser`).
+    public static func parse(_ data: some DataProtocol, buildingDepth: Int = .max) throws -> JSONValue {
         let bytes = Data(data)
         try checkDepth(bytes)
-        return try bytes.withUnsafeBytes { buffer throws(JSONSyntaxError) in try JSONParser.parse(buffer) }
+        return try bytes.withUnsafeBytes { buffer throws(JSONSyntaxError) in
+            try JSONParser.parse(buffer, buildingDepth: buildingDepth)
+        }
     }
 
     /// Deepest nesting of arrays and objects accepted. Stripe events nest about

@@ -4,7 +4,8 @@ import Foundation
 /// and store a delivery.
 ///
 /// Read with the worker's own decoder (`StripeEvent.decode`), so the intake
-/// accepts exactly the bodies the worker can apply. It used to be a
+/// accepts exactly the bodies the worker can apply; `data.object` is checked
+/// but not built. It used to be a
 /// `JSONDecoder` of these fields alone, which never looked inside
 /// `data.object`: raw control characters, invalid UTF-8 or an out-of-range
 /// number there were answered 200, stored, and then failed in the worker
@@ -26,7 +27,8 @@ public struct StripeEnvelope: Sendable, Equatable {
 
     /// Refuses anything that is not a snapshot event (no `id`, `type`, `created`, or object `data.object`).
     public static func decode(_ body: some DataProtocol) throws(EventDecodingError) -> StripeEnvelope {
-        let event = try StripeEvent.decode(body)
+        // Every byte of data.object is checked as the worker will read it; only its values are not built.
+        let event = try StripeEvent.decode(body, buildingDepth: 2)
         return StripeEnvelope(id: event.id, type: event.type, created: event.created, livemode: event.livemode,
                               apiVersion: event.apiVersion)
     }
