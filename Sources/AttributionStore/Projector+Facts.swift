@@ -1,7 +1,7 @@
 /// Fact rows as re-derivation reads them, decoded by column position.
 ///
 /// Each type names its columns once, in the order `init(_:)` reads them.
-/// The worker reads rows through `Columns` (see `Database+Cached.swift`), by
+/// The worker reads rows through `Columns` (see `Statements.swift`), by
 /// position, without building a GRDB `Row` and its column-name dictionary.
 extension Projector {
     struct ChargeFact {

@@ -128,7 +128,6 @@ struct Statements {
     }
 }
 
-
 /// The same statements on any connection, through GRDB's statement cache.
 extension Database {
     @discardableResult
