@@ -76,12 +76,7 @@ struct JSONParser {
             skipWhitespace()
             let member = try value()
             if build { members[key] = member }  // a repeated key: the last one wins, as in Foundation
-            skipWhitespace()
-            if consume(UInt8(ascii: ",")) {
-                skipWhitespace()
-            } else if peek() != UInt8(ascii: "}") {
-                throw error("expected ',' or '}'")
-            }
+            try endOfItem(closing: UInt8(ascii: "}"))
         }
         return .object(members)
     }
@@ -95,14 +90,19 @@ struct JSONParser {
         while !consume(UInt8(ascii: "]")) {
             let element = try value()
             if build { elements.append(element) }
-            skipWhitespace()
-            if consume(UInt8(ascii: ",")) {
-                skipWhitespace()
-            } else if peek() != UInt8(ascii: "]") {
-                throw error("expected ',' or ']'")
-            }
+            try endOfItem(closing: UInt8(ascii: "]"))
         }
         return .array(elements)
+    }
+
+    /// After a member or element: a comma (a trailing one is allowed, as in Foundation) or the closing bracket.
+    private mutating func endOfItem(closing: UInt8) throws(JSONSyntaxError) {
+        skipWhitespace()
+        if consume(UInt8(ascii: ",")) {
+            skipWhitespace()
+        } else if peek() != closing {
+            throw error("expected ',' or '\(Character(Unicode.Scalar(closing)))'")
+        }
     }
 
     private mutating func literal(_ word: StaticString) throws(JSONSyntaxError) {

@@ -85,12 +85,9 @@ struct JSONParserTests {
 
     @Test("real events and their byte-level mutations parse to the same value or fail together")
     func mutatedEvents() {
-        var rng = SeededGenerator(seed: Fuzz.seed &+ 4)
-        let seeds = Fuzz.seedEvents()
         var agreedValid = 0
-        for seed in seeds { expectAgreement(seed, "seed event") }
-        for n in 0..<Fuzz.cases {
-            let body = Fuzz.mutated(seeds.randomElement(using: &rng)!, &rng)
+        for seed in Fuzz.seedEvents() { expectAgreement(seed, "seed event") }
+        Fuzz.eachMutatedEvent(seed: Fuzz.seed &+ 4) { n, body in
             expectAgreement(body, "case \(n)")
             if Self.oracle(body) != nil { agreedValid += 1 }
         }
@@ -99,11 +96,8 @@ struct JSONParserTests {
 
     @Test("the intake accepts exactly the bodies the worker can read, with the same envelope")
     func intakeAndWorkerAgree() {
-        var rng = SeededGenerator(seed: Fuzz.seed &+ 5)
-        let seeds = Fuzz.seedEvents()
         var accepted = 0
-        for n in 0..<Fuzz.cases {
-            let body = Fuzz.mutated(seeds.randomElement(using: &rng)!, &rng)
+        Fuzz.eachMutatedEvent(seed: Fuzz.seed &+ 5) { n, body in
             // The intake builds only the envelope; the worker builds everything.
             let envelope = try? StripeEnvelope.decode(body)
             let event = try? StripeEvent.decode(body)

@@ -97,12 +97,9 @@ struct SignatureAndDecoderFuzzTests {
 
     @Test("mutated events never crash the decoder or the snapshot readers; what decodes has an id and a type")
     func mutatedEventsNeverCrash() {
-        var rng = SeededGenerator(seed: Self.seed &+ 2)
-        let seeds = Self.seedEvents()
         var decoded = 0
-        for n in 0..<Self.cases {
-            let body = Self.mutated(seeds.randomElement(using: &rng)!, &rng)
-            guard let event = try? StripeEvent.decode(body) else { continue }
+        Self.eachMutatedEvent(seed: Self.seed &+ 2) { n, body in
+            guard let event = try? StripeEvent.decode(body) else { return }
             decoded += 1
             #expect(!event.id.isEmpty && !event.type.isEmpty, "case \(n)")
             #expect((try? StripeEvent.decode(body)) == event, "case \(n): decoding is deterministic")
@@ -114,6 +111,13 @@ struct SignatureAndDecoderFuzzTests {
             _ = try? InvoicePaymentLink(event: event)
         }
         #expect(decoded > 0, "some mutations stay valid events, so the readers are exercised")
+    }
+
+    /// `cases` mutations of realistic events, each passed with its number; `seed` picks the sequence.
+    static func eachMutatedEvent(seed: UInt64, _ check: (Int, [UInt8]) -> Void) {
+        var rng = SeededGenerator(seed: seed)
+        let seeds = seedEvents()
+        for n in 0..<cases { check(n, mutated(seeds.randomElement(using: &rng)!, &rng)) }
     }
 
     /// Realistic events to mutate.
