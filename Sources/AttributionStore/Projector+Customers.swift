@@ -27,7 +27,8 @@ extension Projector {
         for key in keyList {
             let customer = try customerLinked(toKey: key, links: &links)
             if let customer { placed.insert(customer) }
-            try insertCustomer(key: key, customer: customer, sightings: links.sightings[key] ?? [], newPartner: newPartner)
+            try insertCustomer(key: key, customer: customer, sightings: sightings(of: key, links: &links),
+                               newPartner: newPartner)
         }
         for customer in customerList where !placed.contains(customer) {
             // A Stripe customer with no key of its own (or whose key belongs to another) stands alone.
@@ -87,9 +88,9 @@ extension Projector {
 
     /// The Stripe customer a key's row holds: the first, by its own link, whose best key is this one.
     private func customerLinked(toKey key: String, links: inout Links) throws -> String? {
-        let candidates = try sightings(of: key, links: &links).filter { $0.customerId != nil }.sorted(by: KeySighting.byLink)
-        for candidate in candidates where try self.key(of: candidate.customerId!, links: &links) == key {
-            return candidate.customerId
+        let candidates = try sightings(of: key, links: &links).sorted(by: KeySighting.byLink).compactMap(\.customerId)
+        for candidate in candidates where try self.key(of: candidate, links: &links) == key {
+            return candidate
         }
         return nil
     }
