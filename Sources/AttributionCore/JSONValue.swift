@@ -31,10 +31,23 @@ public enum JSONValue: Sendable, Equatable, Decodable {
     /// Values nested `buildingDepth` containers deep or deeper are checked but
     /// come back empty (see `JSONParser`).
     public static func parse(_ data: some DataProtocol, buildingDepth: Int = .max) throws -> JSONValue {
-        let bytes = Data(data)
-        try checkDepth(bytes)
-        return try bytes.withUnsafeBytes { buffer throws(JSONSyntaxError) in
-            try JSONParser.parse(buffer, buildingDepth: buildingDepth)
+        // A webhook body arrives in one piece (a ByteBuffer's view): read it where it lies.
+        if let value = try data.withContiguousStorageIfAvailable({ buffer in
+            try parse(UnsafeRawBufferPointer(buffer), buildingDepth: buildingDepth)
+        }) {
+            return value
+        }
+        return try Data(data).withUnsafeBytes { buffer in try parse(buffer, buildingDepth: buildingDepth) }
+    }
+
+    private static func parse(_ buffer: UnsafeRawBufferPointer, buildingDepth: Int) throws -> JSONValue {
+        do {
+            return try JSONParser.parse(buffer, buildingDepth: buildingDepth)
+        } catch let failure as JSONParser.Failure {
+            switch failure {
+            case .syntax(let syntax): throw syntax
+            case .tooDeep: throw JSONDepthError()
+            }
         }
     }
 
@@ -42,35 +55,6 @@ public enum JSONValue: Sendable, Equatable, Decodable {
     /// ten levels; the limit keeps the recursive decoding (and the recursive
     /// release of the value) far from the end of a thread's stack.
     public static let maxDepth = 64
-
-
-    /// One pass over the bytes counting `[` and `{` outside strings, before any recursion.
-    /// Reads the raw buffer: `Data`'s iterator costs several times the scan itself.
-    static func checkDepth(_ bytes: Data) throws(JSONDepthError) {
-        let tooDeep = bytes.withUnsafeBytes { buffer -> Bool in
-            var depth = 0
-            var inString = false
-            var escaped = false
-            for byte in buffer {
-                if inString {
-                    if escaped { escaped = false }
-                    else if byte == UInt8(ascii: "\\") { escaped = true }
-                    else if byte == UInt8(ascii: "\"") { inString = false }
-                    continue
-                }
-                switch byte {
-                case UInt8(ascii: "\""): inString = true
-                case UInt8(ascii: "["), UInt8(ascii: "{"):
-                    depth += 1
-                    if depth > maxDepth { return true }
-                case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
-                default: break
-                }
-            }
-            return false
-        }
-        if tooDeep { throw JSONDepthError() }
-    }
 
     public subscript(key: String) -> JSONValue? {
         if case .object(let o) = self { return o[key] } else { return nil }
