@@ -39,7 +39,7 @@ struct JSONParserTests {
         }
     }
 
-    /// The parser's verdict, or nil; documents nested too deep are left out (refused before parsing).
+    /// The parser's verdict, or nil; documents nested too deep are left out (refused by depth, not syntax).
     static func parsed(_ bytes: [UInt8]) -> JSONValue?? {
         do { return .some(try JSONValue.parse(bytes)) } catch is JSONDepthError { return .none } catch { return .some(nil) }
     }

@@ -146,7 +146,7 @@ struct SignatureAndDecoderFuzzTests {
         return body
     }
 
-    @Test("nesting deeper than the limit is refused before any recursion; up to the limit it decodes")
+    @Test("nesting deeper than the limit is refused where it is reached; up to the limit it decodes")
     func nestingDepth() throws {
         var rng = SeededGenerator(seed: Self.seed &+ 3)
         for _ in 0..<200 {
