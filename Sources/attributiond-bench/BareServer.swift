@@ -14,6 +14,11 @@ struct BareServer: AsyncParsableCommand {
             return Response(status: .ok, headers: [.contentType: "application/json"],
                             body: .init(byteBuffer: ByteBuffer(string: #"{"received":true}"#)))
         }
+        try await Self.serve(router, port: port)
+    }
+
+    /// Serves `router` on loopback and prints the bound port for the benchmark to read.
+    static func serve(_ router: Router<BasicRequestContext>, port: Int) async throws {
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
                               onServerRunning: { channel in
                                   let line = "listening on 127.0.0.1:\(channel.localAddress?.port ?? 0)\n"

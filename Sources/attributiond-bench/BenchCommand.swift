@@ -8,7 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "attributiond-bench",
         abstract: "Benchmark attributiond against baselines measured in the same run.",
-        subcommands: [Run.self, BareServer.self], defaultSubcommand: Run.self)
+        subcommands: [Run.self, BareServer.self, ReferenceIntakeServer.self], defaultSubcommand: Run.self)
 
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Run every benchmark and print the table.")

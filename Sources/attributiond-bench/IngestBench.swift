@@ -4,7 +4,8 @@ import AttributionTestSupport
 import Foundation
 
 /// (1) Ingest: wrk posting distinct, correctly signed Stripe events to
-/// `attributiond serve`, next to a bare Hummingbird endpoint in the same run.
+/// `attributiond serve`, next to a bare Hummingbird endpoint in the same run,
+/// and next to the reference intake (`ReferenceIntakeServer`).
 struct IngestBench {
     let binaries: URL
     let seconds: Int
@@ -26,6 +27,14 @@ struct IngestBench {
         let baseline = try Wrk.run(port: bare.port, seconds: seconds, connections: connections, script: script, requests: requests)
         _ = bare.stop()
 
+        print("ingest: reference intake (verify, decode, group commit; nothing else)…")
+        let reference = try ListeningProcess(binaries.appendingPathComponent("attributiond-bench"),
+                                             ["reference-intake", "--db", dir.appendingPathComponent("reference.sqlite").path,
+                                              "--secret", secret])
+        let referenceResult = try Wrk.run(port: reference.port, seconds: seconds, connections: connections,
+                                          script: script, requests: requests)
+        _ = reference.stop()
+
         print("ingest: attributiond serve (synchronous=FULL, group commit)…")
         let dbPath = dir.appendingPathComponent("bench.sqlite").path
         let daemon = try ListeningProcess(binaries.appendingPathComponent("attributiond"),
@@ -40,6 +49,10 @@ struct IngestBench {
 
         table.add("ingest requests/s (\(connections) connections)", format(result.rate), baseline: format(baseline.rate),
                   ratio: format(result.rate / baseline.rate, 2), target: "≥ 0.45")
+        table.add("ingest of the reference intake alone", format(referenceResult.rate), baseline: format(baseline.rate),
+                  ratio: format(referenceResult.rate / baseline.rate, 2))
+        table.add("ingest of attributiond vs the reference intake", format(result.rate), baseline: format(referenceResult.rate),
+                  ratio: format(result.rate / referenceResult.rate, 2))
         table.add("ingest p50 latency ms", format(result.p50, 2), baseline: format(baseline.p50, 2))
         table.add("ingest p99 latency ms", format(result.p99, 2), baseline: format(baseline.p99, 2), target: "≤ 15")
         table.add("ingest non-2xx / socket errors", "\(result.non2xx) / \(result.socketErrors)", target: "0")
@@ -54,7 +67,7 @@ struct IngestBench {
     /// One line per request: `signature<TAB>body`, distinct event ids, signed now.
     private func writeRequests(count: Int, to dir: URL) throws -> URL {
         let url = dir.appendingPathComponent("requests.tsv")
-        FileManager.default.createFile(atPath: url.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: url.path, contents: nil)
         let handle = try FileHandle(forWritingTo: url)
         defer { try? handle.close() }
         let now = Int64(Date().timeIntervalSince1970)
