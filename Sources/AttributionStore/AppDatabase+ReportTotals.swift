@@ -67,10 +67,10 @@ extension AppDatabase {
         arguments += [rowids.lowerBound, rowids.upperBound]
         if let from { conditions.append("t.occurred_at >= ?"); arguments += [from] }
         if let to { conditions.append("t.occurred_at < ?"); arguments += [to] }
-        var totals: [MoneyKey: CurrencyTotals] = [:]
-        let rows = try Row.fetchCursor(db, sql: """
-            SELECT partner_key, currency, count(*) AS n, sum(amount) AS gross, sum(amount_refunded) AS refunded,
-                   sum(net_amount) AS net, sum(\(commissionSQL)) AS commission
+        // One row per transaction, summed here: with a few hundred groups at most,
+        // SQLite's GROUP BY sorted every row first, which was over half the report's time.
+        let statement = try db.makeStatement(sql: """
+            SELECT partner_key, currency, amount, amount_refunded, net_amount, \(commissionSQL) AS commission
             FROM (
                 SELECT CASE WHEN cs.id IS NOT NULL THEN cs.partner_key
                             WHEN ck.id IS NOT NULL THEN ck.partner_key
@@ -82,14 +82,34 @@ extension AppDatabase {
                 LEFT JOIN customers ck ON cs.id IS NULL AND ck.customer_key = t.customer_key
                 WHERE \(conditions.joined(separator: " AND "))
             )
-            GROUP BY partner_key, currency
-            """, arguments: arguments)
-        while let row = try rows.next() {
-            let currency: String = row["currency"]
-            totals[MoneyKey(partner: row["partner_key"], currency: currency)] = CurrencyTotals(
-                currency: currency, transactions: row["n"], gross: row["gross"], refunded: row["refunded"],
-                net: row["net"], commission: row["commission"])
+            """)
+        try statement.setArguments(arguments)
+        var totals: [MoneyKey: CurrencyTotals] = [:]
+        try Statements(db).forEach(statement) { row in
+            let key = MoneyKey(partner: try row[0], currency: try row[1])
+            try totals[key, default: CurrencyTotals(currency: key.currency, transactions: 0, gross: 0, refunded: 0,
+                                                    net: 0, commission: 0)].add(row)
         }
         return totals
+    }
+}
+
+private extension CurrencyTotals {
+    /// Adds one transaction's amounts, read from columns 2–5.
+    mutating func add(_ row: Columns) throws {
+        transactions += 1
+        try gross.add(row.summand(2))
+        try refunded.add(row.summand(3))
+        try net.add(row.summand(4))
+        try commission.add(row.summand(5))
+    }
+}
+
+private extension Int64 {
+    /// Adds like SQLite's `sum()`: an overflow is an error, never a wrapped total.
+    mutating func add(_ value: Int64) throws {
+        let (result, overflow) = addingReportingOverflow(value)
+        if overflow { throw DatabaseError(resultCode: .SQLITE_ERROR, message: "integer overflow in the report's sums") }
+        self = result
     }
 }

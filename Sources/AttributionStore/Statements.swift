@@ -74,6 +74,16 @@ struct Statements {
         return rows
     }
 
+    /// Every row of `statement`, bound by the caller (for SQL built at run
+    /// time, whose values are `StatementArguments`), each handed to `body`.
+    func forEach(_ statement: Statement, _ body: (Columns) throws -> Void) throws {
+        let handle = statement.sqliteStatement
+        let sql = statement.sql  // GRDB builds and trims this text on every call
+        sqlite3_reset(handle)
+        defer { sqlite3_reset(handle) }
+        while try step(handle, sql) { try body(Columns(handle: handle)) }
+    }
+
     /// The first column of every row, as text.
     func strings<each V: StatementBinding>(_ sql: String, _ values: repeat each V) throws -> [String] {
         try all(sql, repeat each values) { try $0[0] }
@@ -161,4 +171,8 @@ struct Columns {
             return value
         }
     }
+
+    /// The integer at `index`, NULL read as 0: for sums, where NULL adds nothing.
+    /// Skips the NULL check of the subscript, which the report pays per transaction.
+    func summand(_ index: CInt) -> Int64 { sqlite3_column_int64(handle, index) }
 }

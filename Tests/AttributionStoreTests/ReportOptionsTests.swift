@@ -106,4 +106,18 @@ import Testing
             #expect(try reader.report(ReportRequest()).partners.count == 3)
         }
     }
+
+    @Test func sumsBeyond64BitsAreAnErrorNotAWrongTotal() throws {
+        let db = try AppDatabase.makeEmpty()
+        try db.writer.write { db in
+            for id in ["ch_big_1", "ch_big_2"] {
+                try db.execute(sql: """
+                    INSERT INTO transactions (transaction_id, source, stripe_customer_id, amount, amount_refunded,
+                                              currency, livemode, occurred_at)
+                    VALUES (?, 'charge', 'cus_big', ?, 0, 'usd', 1, '2026-11-03T00:00:00Z')
+                    """, arguments: [id, Int64.max - 1])
+            }
+        }
+        #expect { try db.report(ReportRequest()) } throws: { "\($0)".contains("overflow") }
+    }
 }
