@@ -43,11 +43,10 @@ public enum JSONValue: Sendable, Equatable, Decodable {
     private static func parse(_ buffer: UnsafeRawBufferPointer, buildingDepth: Int) throws -> JSONValue {
         do {
             return try JSONParser.parse(buffer, buildingDepth: buildingDepth)
-        } catch let failure as JSONParser.Failure {
-            switch failure {
-            case .syntax(let syntax): throw syntax
-            case .tooDeep: throw JSONDepthError()
-            }
+        } catch .syntax(let syntax) {
+            throw syntax
+        } catch .tooDeep {
+            throw JSONDepthError()
         }
     }
 
