@@ -47,13 +47,7 @@ extension AppDatabase {
         var merged: [MoneyKey: CurrencyTotals] = [:]
         for result in results.withLock({ $0 }) {
             for (key, t) in try result.get() {
-                guard var sum = merged[key] else { merged[key] = t; continue }
-                sum.transactions += t.transactions
-                sum.gross += t.gross
-                sum.refunded += t.refunded
-                sum.net += t.net
-                sum.commission += t.commission
-                merged[key] = sum
+                try merged[key, default: CurrencyTotals(none: key.currency)].add(t)
             }
         }
         return merged
@@ -87,21 +81,36 @@ extension AppDatabase {
         var totals: [MoneyKey: CurrencyTotals] = [:]
         try Statements(db).forEach(statement) { row in
             let key = MoneyKey(partner: try row[0], currency: try row[1])
-            try totals[key, default: CurrencyTotals(currency: key.currency, transactions: 0, gross: 0, refunded: 0,
-                                                    net: 0, commission: 0)].add(row)
+            try totals[key, default: CurrencyTotals(none: key.currency)].add(row)
         }
         return totals
     }
 }
 
 private extension CurrencyTotals {
+    init(none currency: String) {
+        self.init(currency: currency, transactions: 0, gross: 0, refunded: 0, net: 0, commission: 0)
+    }
+
     /// Adds one transaction's amounts, read from columns 2–5.
     mutating func add(_ row: Columns) throws {
-        transactions += 1
-        try gross.add(row.summand(2))
-        try refunded.add(row.summand(3))
-        try net.add(row.summand(4))
-        try commission.add(row.summand(5))
+        try add(transactions: 1, gross: row.summand(2), refunded: row.summand(3), net: row.summand(4),
+                commission: row.summand(5))
+    }
+
+    /// Adds the totals of another part of the scan.
+    mutating func add(_ other: CurrencyTotals) throws {
+        try add(transactions: other.transactions, gross: other.gross, refunded: other.refunded, net: other.net,
+                commission: other.commission)
+    }
+
+    private mutating func add(transactions count: Int, gross: Int64, refunded: Int64, net: Int64,
+                              commission: Int64) throws {
+        transactions += count
+        try self.gross.add(gross)
+        try self.refunded.add(refunded)
+        try self.net.add(net)
+        try self.commission.add(commission)
     }
 }
 

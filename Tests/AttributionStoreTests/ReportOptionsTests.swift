@@ -107,8 +107,13 @@ import Testing
         }
     }
 
-    @Test func sumsBeyond64BitsAreAnErrorNotAWrongTotal() throws {
-        let db = try AppDatabase.makeEmpty()
+    /// In one scan, and with the scan split in two halves (a file database) whose merged sums overflow.
+    @Test(arguments: [false, true])
+    func sumsBeyond64BitsAreAnErrorNotAWrongTotal(split: Bool) throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("attributiond-overflow-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let db = split ? try AppDatabase.open(path: dir.appendingPathComponent("db.sqlite").path) : try AppDatabase.makeEmpty()
         try db.writer.write { db in
             for id in ["ch_big_1", "ch_big_2"] {
                 try db.execute(sql: """
@@ -118,6 +123,7 @@ import Testing
                     """, arguments: [id, Int64.max - 1])
             }
         }
-        #expect { try db.report(ReportRequest()) } throws: { "\($0)".contains("overflow") }
+        #expect { try db.report(ReportRequest(), splitScanAbove: split ? 0 : AppDatabase.parallelScanThreshold) }
+            throws: { "\($0)".contains("overflow") }
     }
 }
