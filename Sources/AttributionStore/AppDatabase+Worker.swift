@@ -246,7 +246,7 @@ extension AppDatabase {
     static let derivedTables = [
         "customers", "partners", "transactions", "subscriptions",
         "fact_customers", "fact_charges", "fact_subscriptions", "fact_invoices", "fact_invoice_payments",
-        "fact_key_sightings", "fact_partner_evidence", "fact_partner_first", "fact_partner_profiles",
+        "fact_keys", "fact_key_links", "fact_identity_partners", "fact_partner_first", "fact_partner_profiles",
     ]
 }
 

@@ -66,25 +66,35 @@ extension Projector {
         }
     }
 
-    /// One sighting of a customer key; `select` lists a key's sightings oldest first.
-    struct KeySighting {
+    /// What is known of a customer key (`fact_keys`).
+    struct KeyFact {
         static let select = """
-            SELECT stripe_customer_id, priority, at, ref, livemode, email, name FROM fact_key_sightings
-            WHERE customer_key = ? ORDER BY at, ref
+            SELECT first_at, first_livemode, last_at, signup_email, signup_name FROM fact_keys WHERE customer_key = ?
             """
-        var customerId: String?, priority: Int64, at: Int64, ref: String, livemode: Int64, email: String?, name: String?
+        var firstAt: Int64, firstLivemode: Int64, lastAt: Int64, signupEmail: String?, signupName: String?
 
         init(_ r: Columns) throws {
-            (customerId, priority, at, ref) = try (r[0], r[1], r[2], r[3])
-            (livemode, email, name) = try (r[4], r[5], r[6])
+            (firstAt, firstLivemode, lastAt, signupEmail, signupName) = try (r[0], r[1], r[2], r[3], r[4])
+        }
+    }
+
+    /// The earliest partner evidence of a customer key or a Stripe customer (`fact_identity_partners`).
+    struct PartnerFact {
+        /// The rows of a key (first value) and of a Stripe customer (second value).
+        static let select = """
+            SELECT first_at, partner_key, last_at FROM fact_identity_partners
+            WHERE (identity_kind = 'key' AND identity = ?) OR (identity_kind = 'customer' AND identity = ?)
+            """
+        var firstAt: Int64, partnerKey: String, lastAt: Int64
+
+        init(_ r: Columns) throws {
+            (firstAt, partnerKey, lastAt) = try (r[0], r[1], r[2])
         }
 
-        /// The order in which a key's Stripe customers claim it: by priority, then
-        /// time, then event id compared byte by byte, as SQLite orders text.
-        static func byLink(_ a: KeySighting, _ b: KeySighting) -> Bool {
-            if a.priority != b.priority { return a.priority < b.priority }
-            if a.at != b.at { return a.at < b.at }
-            return a.ref.utf8.lexicographicallyPrecedes(b.ref.utf8)
+        /// First by time, then by partner key compared byte by byte, as SQLite orders text.
+        static func isEarlier(_ a: PartnerFact, _ b: PartnerFact) -> Bool {
+            if a.firstAt != b.firstAt { return a.firstAt < b.firstAt }
+            return a.partnerKey.utf8.lexicographicallyPrecedes(b.partnerKey.utf8)
         }
     }
 }

@@ -149,25 +149,30 @@ struct Projector {
 
     // MARK: Facts shared by several events
 
+    /// Records that a customer key was seen (with a Stripe customer, when the
+    /// event names one): the key's earliest and latest sighting and latest
+    /// signup, and the pair's best link, each kept only if it beats the one kept.
     private func addSighting(key: String, customer: String?, priority: Int, version: EventVersion, livemode: Bool,
                              email: String? = nil, name: String? = nil) throws {
-        try db.run("""
-            INSERT OR IGNORE INTO fact_key_sightings
-                (customer_key, ref, stripe_customer_id, priority, at, livemode, email, name)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """, key, version.eventId, customer, priority, version.created, livemode, email, name)
+        let signup = priority == 1
+        try db.run(Self.keySightingUpsert, key, version.created, version.eventId, livemode,
+                   signup ? version.created : nil, signup ? version.eventId : nil,
+                   signup ? email : nil, signup ? name : nil)
+        guard let customer else { return }
+        try db.run(Self.keyLinkUpsert, key, customer, priority, version.created, version.eventId)
     }
 
-    /// Records a partner key seen for an identity, and re-derives the partner's
-    /// row when this is its earliest evidence (true). Otherwise the row, which
+    /// Records a partner key seen for an identity: for a customer key or a
+    /// Stripe customer, its earliest evidence and latest time; for every
+    /// identity, the partner's earliest evidence. Re-derives the partner's row
+    /// when this is its earliest evidence (true). Otherwise the row, which
     /// depends only on the earliest evidence and the profile, cannot have changed.
     @discardableResult
     private func addEvidence(kind: String, identity: String, partner: String, version: EventVersion,
                              source: String) throws -> Bool {
-        try db.run("""
-            INSERT OR IGNORE INTO fact_partner_evidence (identity_kind, identity, ref, partner_key, at, source)
-            VALUES (?, ?, ?, ?, ?, ?)
-            """, kind, identity, version.eventId, partner, version.created, source)
+        if kind == "key" || kind == "customer" {
+            try db.run(Self.identityPartnerUpsert, kind, identity, version.created, partner)
+        }
         let earliest = try db.run("""
             INSERT INTO fact_partner_first (partner_key, at, source) VALUES (?, ?, ?)
             ON CONFLICT (partner_key) DO UPDATE SET at = excluded.at, source = excluded.source

@@ -44,17 +44,37 @@ struct MigrationTests {
         }
     }
 
-    @Test("a Stripe customer's best key sighting is read from an index in link order, without a sort")
+    @Test("a Stripe customer's best key link is read from an index in link order, without a sort")
     func keyLinkPlan() throws {
-        let db = try AppDatabase.makeEmpty()
-        let plan = try db.writer.read { db in
-            try Row.fetchAll(db, sql: """
-                EXPLAIN QUERY PLAN SELECT customer_key FROM fact_key_sightings WHERE stripe_customer_id = 'cus_1'
-                ORDER BY priority, at, ref LIMIT 1
-                """).map { $0["detail"] as String }
-        }
-        #expect(plan.contains { $0.contains("USING INDEX fact_key_sightings_link") }, "\(plan)")
+        let plan = try queryPlan("""
+            SELECT customer_key FROM fact_key_links WHERE stripe_customer_id = 'cus_1'
+            ORDER BY priority, at, ref LIMIT 1
+            """)
+        #expect(plan.contains { $0.contains("USING COVERING INDEX fact_key_links_customer") }, "\(plan)")
         #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "\(plan)")
+    }
+
+    @Test("an identity's facts are found by key, never by a scan: what re-derivation reads does not grow with history")
+    func identityFactPlans() throws {
+        for sql in [
+            "SELECT stripe_customer_id FROM fact_key_links WHERE customer_key = 'k' ORDER BY priority, at, ref",
+            "SELECT first_at FROM fact_keys WHERE customer_key = 'k'",
+            """
+            SELECT first_at, partner_key, last_at FROM fact_identity_partners
+            WHERE (identity_kind = 'key' AND identity = 'k') OR (identity_kind = 'customer' AND identity = 'cus_1')
+            """,
+        ] {
+            let plan = try queryPlan(sql)
+            #expect(plan.allSatisfy { !$0.hasPrefix("SCAN") }, "\(sql)\n\(plan)")
+            #expect(plan.contains { $0.contains("PRIMARY KEY") || $0.contains("sqlite_autoindex") }, "\(sql)\n\(plan)")
+        }
+    }
+
+    private func queryPlan(_ sql: String) throws -> [String] {
+        let db = try AppDatabase.makeEmpty()
+        return try db.writer.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql).map { $0["detail"] as String }
+        }
     }
 
     @Test("CHECK constraints refuse values outside the enumerations")
