@@ -7,6 +7,7 @@ public enum EventSnapshot: Sendable, Equatable {
     case subscription(SubscriptionSnapshot)
     case invoice(InvoiceSnapshot)
     case invoicePayment(InvoicePaymentLink)
+    case dispute(DisputeSnapshot)
     case signup(LocalEvent.Signup, EventVersion)
     case partnerProfile(LocalEvent.PartnerProfile, EventVersion)
     case ignored
@@ -26,6 +27,9 @@ public enum EventSnapshot: Sendable, Equatable {
             self = .subscription(try SubscriptionSnapshot(event: event))
         case "invoice.payment_succeeded", "invoice.paid":
             self = .invoice(try InvoiceSnapshot(event: event))
+        case "charge.dispute.created", "charge.dispute.updated", "charge.dispute.closed",
+             "charge.dispute.funds_withdrawn", "charge.dispute.funds_reinstated":
+            self = .dispute(try DisputeSnapshot(event: event))
         case "invoice_payment.paid":
             self = .invoicePayment(try InvoicePaymentLink(event: event))
         case LocalEvent.signupType:

@@ -81,11 +81,12 @@ public struct EventVersion: Sendable, Comparable, Hashable, Codable {
         (a.created, a.rank, a.eventId) < (b.created, b.rank, b.eventId)
     }
 
-    /// `*.created` < updates and successes < refunds < deletions and failures.
+    /// `*.created` < updates and successes < refunds < deletions, failures and closings
+    /// (`charge.dispute.funds_withdrawn` and `funds_reinstated` rank as updates).
     public static func rank(of type: String) -> Int {
         if type.hasSuffix(".created") { return 0 }
         if type.hasSuffix(".refunded") { return 2 }
-        if type.hasSuffix(".deleted") || type == "charge.failed" || type == "charge.expired" { return 3 }
+        if type.hasSuffix(".deleted") || type.hasSuffix(".closed") || type == "charge.failed" || type == "charge.expired" { return 3 }
         return 1
     }
 }

@@ -5,6 +5,8 @@ enum MetricName {
     static let webhooks = "attributiond_webhooks_total"
     static let events = "attributiond_events_total"
     static let attributionConflicts = "attributiond_attribution_conflicts_total"
+    /// Events naming an object not seen yet (label `kind`), kept until it arrives.
+    static let unresolvedReferences = "attributiond_unresolved_references_total"
     static let inboxPending = "attributiond_inbox_pending"
     static let oldestPendingAge = "attributiond_inbox_oldest_pending_age_seconds"
     static let applyLatency = "attributiond_apply_batch_seconds"

@@ -106,6 +106,10 @@ public final class WorkerService: Service, Sendable {
             if failure.dead { logger.error("event dead after retries", metadata: meta) }
             else { logger.warning("event failed, will retry", metadata: meta) }
         }
+        for reference in result.unresolved {
+            Counter(label: MetricName.unresolvedReferences, dimensions: [("kind", reference.kind)]).increment()
+            logger.info("kept until it arrives: \(reference.detail)")
+        }
         for conflict in result.conflicts {
             Counter(label: MetricName.attributionConflicts).increment()
             logger.warning("attribution conflict: \(conflict)")

@@ -70,7 +70,7 @@ extension AppDatabase {
                             WHEN ck.id IS NOT NULL THEN ck.partner_key
                             ELSE t.partner_key END AS partner_key,
                        t.product_key, t.currency, t.amount, t.amount_refunded,
-                       max(t.amount - t.amount_refunded, 0) AS net_amount
+                       max(t.amount - t.amount_refunded - t.amount_disputed, 0) AS net_amount
                 FROM transactions t
                 LEFT JOIN customers cs ON cs.stripe_customer_id = t.stripe_customer_id
                 LEFT JOIN customers ck ON cs.id IS NULL AND ck.customer_key = t.customer_key

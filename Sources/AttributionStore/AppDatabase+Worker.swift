@@ -9,6 +9,8 @@ public struct BatchResult: Sendable, Equatable {
     /// Event id, type and error of each event that failed this time.
     public var failed: [(id: String, type: String, error: String, dead: Bool)] = []
     public var conflicts: [String] = []
+    /// References to objects not seen yet, by kind (a dispute of an unknown charge, …): kept until they arrive.
+    public var unresolved: [(kind: String, detail: String)] = []
     /// The batch committed early to let the intake write; more events may be due.
     public var yielded = false
     /// Every event applied or ignored, in order, for logs and metrics.
@@ -160,10 +162,12 @@ extension AppDatabase {
                          isolating: Bool = true, into result: inout BatchResult) throws {
         var outcome = ApplyOutcome.ignored
         var conflicts: [String] = []
+        var unresolved: [(kind: String, detail: String)] = []
         func write(_ snapshot: EventSnapshot) throws {
             var projector = Projector(db: db, settings: settings)
             outcome = try projector.apply(snapshot)
             conflicts = projector.conflicts
+            unresolved = projector.unresolved
             try db.run("""
                 UPDATE inbox_events SET status = ?, applied_at = ?, last_error = NULL, next_attempt_at = NULL
                 WHERE seq = ?
@@ -183,6 +187,7 @@ extension AppDatabase {
                 }
             }
             result.conflicts += conflicts
+            result.unresolved += unresolved
             result.outcomes.append((eventId, type, outcome))
             if outcome == .applied { result.applied.append(eventId) } else { result.ignored.append(eventId) }
         } catch {
@@ -247,6 +252,7 @@ extension AppDatabase {
         "customers", "partners", "transactions", "subscriptions",
         "fact_customers", "fact_charges", "fact_subscriptions", "fact_invoices", "fact_invoice_payments",
         "fact_keys", "fact_key_links", "fact_identity_partners", "fact_partner_first", "fact_partner_profiles",
+        "fact_disputes",
     ]
 }
 

@@ -20,10 +20,11 @@ extension Projector {
             try db.run("DELETE FROM transactions WHERE transaction_id = ? AND source = 'charge'", chargeId)
             return
         }
+        let disputed = try db.one(Self.chargeDisputed, chargeId, c.paymentIntentId) { try $0[0] as Int64 } ?? 0
         try upsertTransaction(
             id: chargeId, source: "charge", customer: c.customerId, customerKey: c.customerKey,
             partner: c.partnerKey, product: c.productKey, amount: c.amount, refunded: c.maxRefunded,
-            currency: c.currency, livemode: c.livemode, occurredAt: c.createdAt)
+            disputed: disputed, currency: c.currency, livemode: c.livemode, occurredAt: c.createdAt)
     }
 
     func recomputeInvoiceTransaction(_ invoiceId: String) throws {
@@ -53,26 +54,28 @@ extension Projector {
             try db.run("DELETE FROM transactions WHERE transaction_id = ? AND source = 'invoice'", invoiceId)
             return
         }
+        let disputed = try db.one(Self.invoiceDisputed, invoiceId) { try $0[0] as Int64 } ?? 0
         try upsertTransaction(
             id: invoiceId, source: "invoice", customer: i.customerId, customerKey: i.customerKey,
             partner: i.partnerKey, product: i.productKey, amount: i.amountPaid, refunded: refunded,
-            currency: i.currency, livemode: i.livemode, occurredAt: i.paidAt)
+            disputed: disputed, currency: i.currency, livemode: i.livemode, occurredAt: i.paidAt)
     }
 
     private func upsertTransaction(id: String, source: String, customer: String?, customerKey: String?,
-                                   partner: String?, product: String?, amount: Int64, refunded: Int64,
+                                   partner: String?, product: String?, amount: Int64, refunded: Int64, disputed: Int64,
                                    currency: String, livemode: Bool, occurredAt: Int64) throws {
         try db.run("""
             INSERT INTO transactions (transaction_id, source, stripe_customer_id, customer_key, partner_key,
-                product_key, amount, amount_refunded, currency, livemode, occurred_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                product_key, amount, amount_refunded, amount_disputed, currency, livemode, occurred_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (transaction_id) DO UPDATE SET
                 source = excluded.source, stripe_customer_id = excluded.stripe_customer_id,
                 customer_key = excluded.customer_key, partner_key = excluded.partner_key,
                 product_key = excluded.product_key, amount = excluded.amount,
-                amount_refunded = excluded.amount_refunded, currency = excluded.currency,
+                amount_refunded = excluded.amount_refunded, amount_disputed = excluded.amount_disputed,
+                currency = excluded.currency,
                 livemode = excluded.livemode, occurred_at = excluded.occurred_at
-            """, id, source, customer, customerKey, partner, product, amount, min(refunded, amount),
+            """, id, source, customer, customerKey, partner, product, amount, min(refunded, amount), disputed,
                   currency, livemode, Timestamp.iso(occurredAt))
     }
 

@@ -1,3 +1,5 @@
+import AttributionCore
+
 /// The upserts of the fact tables, each one merge rule written out in SQL.
 ///
 /// A snapshot's fields come from the newest snapshot by event version
@@ -91,6 +93,41 @@ extension Projector {
             deleted              = max(deleted, excluded.deleted),
             \(newerVersion)
         """
+
+    static let disputeUpsert = """
+        INSERT INTO fact_disputes (dispute_id, v_created, v_rank, v_event, charge_id, payment_intent_id,
+                                   amount, status, livemode)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (dispute_id) DO UPDATE SET
+            charge_id         = coalesce(charge_id, excluded.charge_id),
+            payment_intent_id = coalesce(payment_intent_id, excluded.payment_intent_id),
+            amount            = iif(\(newer), excluded.amount, amount),
+            status            = iif(\(newer), excluded.status, status),
+            livemode          = iif(\(newer), excluded.livemode, livemode),
+            \(newerVersion)
+        """
+
+    /// The disputed amount of a charge (values: charge id, payment intent id):
+    /// the sum of its disputes that count, as sent.
+    static let chargeDisputed = """
+        SELECT coalesce(sum(amount), 0) FROM fact_disputes
+        WHERE status IN \(countingStatuses) AND (charge_id = ?1 OR (charge_id IS NULL AND payment_intent_id = ?2))
+        """
+
+    /// The disputed amount of an invoice: that of every charge that paid or tried to pay it.
+    static let invoiceDisputed = """
+        SELECT coalesce(sum(amount), 0) FROM fact_disputes
+        WHERE status IN \(countingStatuses) AND (
+            charge_id IN (SELECT payer_id FROM fact_invoice_payments WHERE invoice_id = ?1
+                          UNION SELECT charge_id FROM fact_charges WHERE invoice_id = ?1
+                          UNION SELECT charge_id FROM fact_charges WHERE payment_intent_id IN
+                                (SELECT payer_id FROM fact_invoice_payments WHERE invoice_id = ?1))
+            OR payment_intent_id IN (SELECT payer_id FROM fact_invoice_payments WHERE invoice_id = ?1))
+        """
+
+    /// `DisputeSnapshot.countingStatuses` as an SQL list.
+    private static let countingStatuses =
+        "(" + DisputeSnapshot.countingStatuses.sorted().map { "'\($0)'" }.joined(separator: ", ") + ")"
 
     // MARK: Identities
 

@@ -10,6 +10,8 @@ struct Projector {
     let settings: ApplySettings
     /// Customers whose partner changed because of earlier-dated evidence; logged and counted.
     var conflicts: [String] = []
+    /// References to objects not seen yet (kept until they arrive); logged and counted by kind.
+    var unresolved: [(kind: String, detail: String)] = []
 
     init(db: Statements, settings: ApplySettings) {
         self.db = db
@@ -23,6 +25,7 @@ struct Projector {
         case .subscription(let s): try applySubscription(s)
         case .invoice(let i): try applyInvoice(i)
         case .invoicePayment(let link): try applyInvoicePayment(link)
+        case .dispute(let d): try applyDispute(d)
         case .signup(let s, let version): try applySignup(s, version: version)
         case .partnerProfile(let p, let version): try applyPartnerProfile(p, version: version)
         case .ignored: return .ignored
@@ -110,6 +113,26 @@ struct Projector {
         if keys.customerKey != nil || (customer != nil && keys.partnerKey != nil) {
             try recomputeCustomers(keys: [keys.customerKey].compactMap { $0 }, customers: [customer].compactMap { $0 },
                                    newPartner: keys.partnerKey)
+        }
+    }
+
+    // MARK: Disputes
+
+    /// Keeps the dispute's newest snapshot and re-derives its charge's
+    /// transaction (in invoice mode, the invoice's). A dispute whose charge has
+    /// not arrived yet is kept until it does; the charge then reads it.
+    private mutating func applyDispute(_ d: DisputeSnapshot) throws {
+        try db.run(Self.disputeUpsert, d.id, d.version.created, d.version.rank, d.version.eventId, d.chargeId,
+                   d.paymentIntentId, d.amount, d.status, d.livemode)
+        let charges = try db.strings("""
+            SELECT charge_id FROM fact_charges WHERE charge_id = ?1 OR (?1 IS NULL AND payment_intent_id = ?2)
+            """, d.chargeId, d.paymentIntentId)
+        if charges.isEmpty { unresolved.append((kind: "dispute_charge", detail: "dispute \(d.id) of an unknown charge \(d.chargeId ?? d.paymentIntentId ?? "?"), kept until it arrives")) }
+        for charge in charges {
+            try recomputeChargeTransaction(charge)
+            if settings.transactionSource == .invoice {
+                for invoice in try invoices(paidBy: charge) { try recomputeInvoiceTransaction(invoice) }
+            }
         }
     }
 

@@ -95,6 +95,17 @@ enum Population {
                                  partner: Bool.random(using: &rng) ? partners.randomElement(using: &rng) : nil,
                                  rng: &rng, id: { id("evt") })
             }
+            // A dispute of its first charge, sometimes before the charge exists: opened, then maybe won or lost.
+            if Bool.random(using: &rng) {
+                let dispute = "dp_\(c)", amount = [300, 500, 20_000].randomElement(using: &rng)!
+                events.append(try! DisputeTests.dispute(event: id("evt"), type: "charge.dispute.created", created: t + 6,
+                                                        id: dispute, charge: "ch_\(c)_0", amount: amount,
+                                                        status: "needs_response"))
+                if let end = ["won", "lost", nil].randomElement(using: &rng)!.map({ $0 }) {
+                    events.append(try! DisputeTests.dispute(event: id("evt"), type: "charge.dispute.closed", created: t + 6,
+                                                            id: dispute, charge: "ch_\(c)_0", amount: amount, status: end))
+                }
+            }
             let sub = "sub_\(c)"
             events.append(E.subscription(event: id("evt"), created: t + 1, id: sub, customer: cus, status: "trialing"))
             events.append(E.subscription(event: id("evt"), type: "customer.subscription.updated", created: t + 1, id: sub,
