@@ -8,6 +8,7 @@ public enum EventSnapshot: Sendable, Equatable {
     case invoice(InvoiceSnapshot)
     case invoicePayment(InvoicePaymentLink)
     case dispute(DisputeSnapshot)
+    case checkoutSession(CheckoutSessionSnapshot)
     case signup(LocalEvent.Signup, EventVersion)
     case partnerProfile(LocalEvent.PartnerProfile, EventVersion)
     case ignored
@@ -30,6 +31,8 @@ public enum EventSnapshot: Sendable, Equatable {
         case "charge.dispute.created", "charge.dispute.updated", "charge.dispute.closed",
              "charge.dispute.funds_withdrawn", "charge.dispute.funds_reinstated":
             self = .dispute(try DisputeSnapshot(event: event))
+        case "checkout.session.completed", "checkout.session.async_payment_succeeded":
+            self = .checkoutSession(try CheckoutSessionSnapshot(event: event))
         case "invoice_payment.paid":
             self = .invoicePayment(try InvoicePaymentLink(event: event))
         case LocalEvent.signupType:

@@ -84,6 +84,8 @@ public struct SubscriptionSnapshot: Sendable, Equatable {
     public var canceledAt: Int64?
     public var livemode: Bool
     public var deleted: Bool
+    /// `metadata.customer_key` / `partner_key`: evidence for its customer (Checkout's `subscription_data.metadata`).
+    public var keys: AttributionKeys
 
     public init(event: StripeEvent) throws(SnapshotError) {
         let o = event.object
@@ -120,6 +122,7 @@ public struct SubscriptionSnapshot: Sendable, Equatable {
         canceledAt = o["canceled_at"]?.int
         livemode = o["livemode"]?.bool ?? event.livemode
         deleted = event.type == "customer.subscription.deleted"
+        keys = AttributionKeys(metadata: o["metadata"])
     }
 }
 

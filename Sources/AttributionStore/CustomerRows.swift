@@ -20,13 +20,24 @@ struct DerivedCustomer: Equatable {
 struct CustomerRows {
     let db: Statements
 
-    func replace(keys: [String], customers: [String], with wanted: [DerivedCustomer]) throws {
+    /// Returns the partners that lost a customer to earlier-dated evidence (a
+    /// row's partner changed from one to another), for the conflict log.
+    @discardableResult
+    func replace(keys: [String], customers: [String], with wanted: [DerivedCustomer]) throws -> [String] {
         let existing = try read(keys: keys, customers: customers)
+        var moved: [String] = []
+        for row in wanted {
+            let before = existing.values.first { ($0.key != nil && $0.key == row.key) || ($0.customer != nil && $0.customer == row.customer) }
+            if let old = before?.partner, let new = row.partner, old != new {
+                moved.append("customer \(row.key ?? row.customer ?? "?") moves from partner \(old) to \(new), whose evidence is earlier")
+            }
+        }
         var plan = Plan(existing: existing, wanted: wanted)
         plan.resolveCollisions()
         for id in plan.deletions { try db.run("DELETE FROM customers WHERE id = ?", id) }
         for (id, row) in plan.updates { try update(id, to: row) }
         for row in plan.insertions { try insert(row) }
+        return moved
     }
 
     /// Every row holding one of the identities, by id. One statement per pair:

@@ -31,7 +31,7 @@ extension Projector {
             // A Stripe customer with no key of its own (or whose key belongs to another) stands alone.
             if let row = try customerRow(key: nil, customer: customer, newPartner: newPartner) { wanted.append(row) }
         }
-        try CustomerRows(db: db).replace(keys: keyList, customers: customerList, with: wanted)
+        conflicts += try CustomerRows(db: db).replace(keys: keyList, customers: customerList, with: wanted)
     }
 
     /// The row of one identity pair from its merged facts, or nil when nothing

@@ -26,6 +26,7 @@ struct Projector {
         case .invoice(let i): try applyInvoice(i)
         case .invoicePayment(let link): try applyInvoicePayment(link)
         case .dispute(let d): try applyDispute(d)
+        case .checkoutSession(let s): try applyCheckoutSession(s)
         case .signup(let s, let version): try applySignup(s, version: version)
         case .partnerProfile(let p, let version): try applyPartnerProfile(p, version: version)
         case .ignored: return .ignored
@@ -92,20 +93,20 @@ struct Projector {
         }
     }
 
-    /// The keys on a charge or invoice: a customer key creates or links its
+    /// The keys on a charge, invoice, checkout session or subscription: a customer key creates or links its
     /// customer; a partner key is evidence for the customer, or for the
     /// transaction itself when it has no customer.
-    private mutating func noteKeys(_ keys: AttributionKeys, customer: String?, transaction: String,
-                                   version: EventVersion, livemode: Bool) throws {
+    private mutating func noteKeys(_ keys: AttributionKeys, customer: String?, transaction: String?,
+                                   version: EventVersion, livemode: Bool, priority: Int = 2) throws {
         if let key = keys.customerKey {
-            try addSighting(key: key, customer: customer, priority: 2, version: version, livemode: livemode)
+            try addSighting(key: key, customer: customer, priority: priority, version: version, livemode: livemode)
         }
         if let partner = keys.partnerKey {
             if let key = keys.customerKey {
                 try addEvidence(kind: "key", identity: key, partner: partner, version: version, source: "stripe")
             } else if let customer {
                 try addEvidence(kind: "customer", identity: customer, partner: partner, version: version, source: "stripe")
-            } else {
+            } else if let transaction {
                 try addEvidence(kind: "transaction", identity: transaction, partner: partner, version: version, source: "stripe")
             }
         }
@@ -114,6 +115,22 @@ struct Projector {
             try recomputeCustomers(keys: [keys.customerKey].compactMap { $0 }, customers: [customer].compactMap { $0 },
                                    newPartner: keys.partnerKey)
         }
+    }
+
+    // MARK: Checkout sessions
+
+    /// Links the session's Stripe customer to its customer key and records its
+    /// partner evidence at the event's time. It creates no transaction.
+    private mutating func applyCheckoutSession(_ s: CheckoutSessionSnapshot) throws {
+        if let why = s.undecodableReference { unresolved.append((kind: "gspk_undecodable", detail: "session \(s.id): \(why)")) }
+        guard s.customerKey != nil || s.partnerKey != nil else { return }
+        guard s.customerKey != nil || s.customerId != nil else {
+            unresolved.append((kind: "session_without_customer",
+                               detail: "session \(s.id) names partner \(s.partnerKey ?? "?") but no customer"))
+            return
+        }
+        try noteKeys(AttributionKeys(customerKey: s.customerKey, partnerKey: s.partnerKey), customer: s.customerId,
+                     transaction: nil, version: s.version, livemode: s.livemode)
     }
 
     // MARK: Disputes
@@ -138,12 +155,16 @@ struct Projector {
 
     // MARK: Subscriptions
 
-    private func applySubscription(_ s: SubscriptionSnapshot) throws {
+    private mutating func applySubscription(_ s: SubscriptionSnapshot) throws {
         try db.run(Self.subscriptionUpsert,
                    s.id, s.version.created, s.version.rank, s.version.eventId, s.customerId, s.status, s.priceId,
                    s.productId, s.amount, s.currency, s.interval, s.currentPeriodEnd, s.cancelAtPeriodEnd,
                    s.canceledAt, s.livemode, s.deleted)
         try recomputeSubscription(s.id)
+        // Its metadata speaks for its customer, as the customer's own metadata does.
+        if s.keys.customerKey != nil || s.keys.partnerKey != nil, let customer = s.customerId {
+            try noteKeys(s.keys, customer: customer, transaction: nil, version: s.version, livemode: s.livemode, priority: 0)
+        }
     }
 
     // MARK: Local events (signups and partner profiles)
