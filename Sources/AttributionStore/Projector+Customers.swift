@@ -111,7 +111,9 @@ extension Projector {
         }
         let signup = sightings.last { $0.priority == 1 }
         let created = ([snapshot?.createdAt] + sightings.map(\.at)).compactMap { $0 }.min()!
-        let updated = ([snapshot?.version] + sightings.map(\.at) + evidence.map(\.at)).compactMap { $0 }.max()!
+        // The deletion counts as an update: a deletion stub's own version is the lowest there is (CustomerSnapshot).
+        let updated = ([snapshot?.version, snapshot?.deletedAt] + sightings.map(\.at) + evidence.map(\.at))
+            .compactMap { $0 }.max()!
         let livemode = snapshot?.livemode ?? sightings.first?.livemode ?? 1
         try db.run("""
             INSERT INTO customers (customer_key, stripe_customer_id, partner_key, email, name, livemode,
