@@ -9,18 +9,26 @@ public struct CustomerSnapshot: Sendable, Equatable {
     public var createdAt: Int64
     /// Set when this event is the customer's deletion.
     public var deletedAt: Int64?
+    /// A deletion that carries neither `email` nor `name`, such as Stripe's own
+    /// `{"id", "object": "customer", "deleted": true}`. It says when the customer
+    /// was deleted and nothing about its details, so its `version` is the lowest
+    /// there is: any snapshot with details wins them, whatever order they arrive
+    /// in, while `deletedAt` still merges.
+    public var isDeletionStub: Bool
 
     public init(event: StripeEvent) throws(SnapshotError) {
         let o = event.object
         guard let id = o["id"]?.string else { throw .missingField("customer id") }
         self.id = id
-        version = event.version
         email = o["email"]?.string
         name = o["name"]?.string
         keys = AttributionKeys(metadata: o["metadata"])
         livemode = o["livemode"]?.bool ?? event.livemode
         createdAt = o["created"]?.int ?? event.created
-        deletedAt = event.type == "customer.deleted" || o["deleted"]?.bool == true ? event.created : nil
+        let deleted = event.type == "customer.deleted" || o["deleted"]?.bool == true
+        deletedAt = deleted ? event.created : nil
+        isDeletionStub = deleted && o["email"] == nil && o["name"] == nil
+        version = isDeletionStub ? EventVersion(created: .min, rank: event.version.rank, eventId: event.id) : event.version
     }
 }
 
@@ -110,6 +118,14 @@ public struct SubscriptionSnapshot: Sendable, Equatable {
             guard !o1, !o2 else { throw .missingField("subscription amount (overflows 64 bits)") }
             amount = sum
             if let end = item["current_period_end"]?.int { itemPeriodEnd = max(itemPeriodEnd ?? end, end) }
+        }
+        // Before items existed (API 2014 and earlier) a subscription had one top-level plan and a quantity.
+        if items.isEmpty, let plan = o["plan"], plan.isObject {
+            firstPrice = plan
+            let unit = plan["unit_amount"]?.int ?? plan["amount"]?.int ?? 0
+            let (planAmount, overflow) = unit.multipliedReportingOverflow(by: o["quantity"]?.int ?? 1)
+            guard !overflow else { throw .missingField("subscription amount (overflows 64 bits)") }
+            amount = planAmount
         }
         self.amount = amount
         priceId = firstPrice?["id"]?.string

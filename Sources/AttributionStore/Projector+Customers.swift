@@ -46,7 +46,9 @@ extension Projector {
             conflicts.append("customer \(key ?? customer ?? "?") stays with partner \(partner), not \(newPartner)")
         }
         let created = [snapshot?.createdAt, keyFact?.firstAt].compactMap { $0 }.min()!
-        let updated = ([snapshot?.version, keyFact?.lastAt] + evidence.map(\.lastAt)).compactMap { $0 }.max()!
+        // The deletion counts as an update: a deletion stub's own version is the lowest there is (CustomerSnapshot).
+        let updated = ([snapshot?.version, snapshot?.deletedAt, keyFact?.lastAt] + evidence.map(\.lastAt))
+            .compactMap { $0 }.max()!
         return DerivedCustomer(
             key: key, customer: customer, partner: partner,
             email: snapshot?.email ?? keyFact?.signupEmail, name: snapshot?.name ?? keyFact?.signupName,
