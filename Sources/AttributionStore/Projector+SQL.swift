@@ -5,7 +5,9 @@ import AttributionCore
 /// A snapshot's fields come from the newest snapshot by event version
 /// (`created`, then the type's rank, then the event id: `newer` below); the
 /// other columns merge in ways that do not depend on order (min, max, a flag
-/// that only turns on). In an `ON CONFLICT … DO UPDATE`, SQLite evaluates
+/// that only turns on). An id that should never change but differs between
+/// snapshots (some fixtures do that) keeps the least one seen, so even then
+/// the result does not depend on order. In an `ON CONFLICT … DO UPDATE`, SQLite evaluates
 /// every `SET` expression against the row as it was, so the version columns
 /// can be updated alongside the fields they decide.
 ///
@@ -48,8 +50,9 @@ extension Projector {
             customer_key       = iif(\(newer), excluded.customer_key, customer_key),
             partner_key        = iif(\(newer), excluded.partner_key, partner_key),
             product_key        = iif(\(newer), excluded.product_key, product_key),
-            invoice_id         = coalesce(invoice_id, excluded.invoice_id),
-            payment_intent_id  = coalesce(payment_intent_id, excluded.payment_intent_id),
+            invoice_id         = coalesce(min(invoice_id, excluded.invoice_id), invoice_id, excluded.invoice_id),
+            payment_intent_id  = coalesce(min(payment_intent_id, excluded.payment_intent_id), payment_intent_id,
+                                          excluded.payment_intent_id),
             livemode           = iif(\(newer), excluded.livemode, livemode),
             created_at         = min(created_at, excluded.created_at),
             max_refunded       = max(max_refunded, excluded.max_refunded),
@@ -99,8 +102,9 @@ extension Projector {
                                    amount, status, livemode)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (dispute_id) DO UPDATE SET
-            charge_id         = coalesce(charge_id, excluded.charge_id),
-            payment_intent_id = coalesce(payment_intent_id, excluded.payment_intent_id),
+            charge_id         = coalesce(min(charge_id, excluded.charge_id), charge_id, excluded.charge_id),
+            payment_intent_id = coalesce(min(payment_intent_id, excluded.payment_intent_id), payment_intent_id,
+                                         excluded.payment_intent_id),
             amount            = iif(\(newer), excluded.amount, amount),
             status            = iif(\(newer), excluded.status, status),
             livemode          = iif(\(newer), excluded.livemode, livemode),
