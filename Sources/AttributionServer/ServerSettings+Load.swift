@@ -97,6 +97,18 @@ extension ServerSettings {
         return (host, port)
     }
 
+    /// The secret `serve` generated on its first start, from `<database>.secret`;
+    /// nil if there is none yet. A file that group or others may read is refused:
+    /// anyone who can read it can forge webhooks.
+    public static func generatedSecret(databasePath: String) throws(SettingsError) -> String? {
+        let path = OwnerOnlyFile.secretPath(forDatabase: databasePath)
+        let text: String?
+        do { text = try OwnerOnlyFile.readPrivate(path) } catch { throw SettingsError(error.description) }
+        guard let text else { return nil }
+        guard !text.isEmpty else { throw SettingsError("the Stripe webhook secret in \(path) is empty") }
+        return text
+    }
+
     /// Secrets from `STRIPE_WEBHOOK_SECRET`, else a secret file (flag, env, or the
     /// systemd credential `stripe-webhook-secret`); comma-separated for rotation.
     static func loadSecrets(text: (SettingKey) -> String?, environment: [String: String]) throws(SettingsError) -> [String] {

@@ -21,11 +21,13 @@ public struct AppDatabase: Sendable {
             if !readonly {
                 let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
                 try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+                try OwnerOnlyFile.createIfAbsent(path)
             }
             let pool = try DatabasePool(path: path, configuration: config)
             let db = AppDatabase(writer: pool, path: path)
             if !readonly {
                 try db.configureWriter()
+                try db.useIncrementalVacuumIfEmpty()
                 try db.migrate()
             }
             return db
@@ -70,6 +72,20 @@ public struct AppDatabase: Sendable {
             let mode = try Int.fetchOne(db, sql: "PRAGMA synchronous")
             guard mode == 2 else { throw StoreError.failed("cannot set synchronous=FULL: SQLite reports \(mode ?? -1)") }
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
+        }
+    }
+
+    /// A database without tables yet is switched to `auto_vacuum=INCREMENTAL`,
+    /// so `events prune` can hand the pages it frees back to the file system
+    /// a few at a time. The mode can only change by rewriting the file (VACUUM),
+    /// which is instant while the file is empty; an existing database keeps its
+    /// mode and reuses freed pages for new events instead.
+    private func useIncrementalVacuumIfEmpty() throws {
+        try writer.barrierWriteWithoutTransaction { db in
+            let tables = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0
+            guard tables == 0, try Int.fetchOne(db, sql: "PRAGMA auto_vacuum") == 0 else { return }
+            try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
+            try db.execute(sql: "VACUUM")
         }
     }
 

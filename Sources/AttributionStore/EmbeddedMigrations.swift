@@ -331,6 +331,13 @@ DROP INDEX fact_key_sightings_customer;
 CREATE INDEX fact_key_sightings_link ON fact_key_sightings (stripe_customer_id, priority, at, ref)
     WHERE stripe_customer_id IS NOT NULL;
 """#),
+        ("0007_secret_out_of_database", #"""
+-- A generated webhook signing secret is kept in `<database>.secret` (mode 0600),
+-- never in a table: whoever can read the database must not be able to forge
+-- webhooks. Before this runs, the migration runner writes a secret found here to
+-- that file; the row goes in the same transaction.
+DELETE FROM daemon_settings WHERE key = 'webhook_secret';
+"""#),
         ("0009_identity_aggregates", #"""
 -- attributiond schema: what is known about each identity, kept as running merges.
 --

@@ -7,7 +7,7 @@ import Foundation
 struct EventsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "events", abstract: "List, show, retry and rebuild inbox events.",
-        subcommands: [List.self, Show.self, Retry.self, Rebuild.self])
+        subcommands: [List.self, Show.self, Retry.self, Rebuild.self, Prune.self])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List inbox events, newest first.")

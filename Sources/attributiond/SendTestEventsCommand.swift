@@ -37,7 +37,7 @@ struct SendTestEventsCommand: AsyncParsableCommand {
                 checks.append(TestSuiteCheck("read the daemon's database", passed: false, detail: error.description))
             }
         }
-        guard let secret = secret ?? settings.secrets.first ?? (try? database?.setting("webhook_secret")) else {
+        guard let secret = secret ?? settings.secrets.first ?? (database == nil ? nil : try? ServerSettings.generatedSecret(databasePath: settings.databasePath)) else {
             throw UsageError(message: "no signing secret: give --secret, set STRIPE_WEBHOOK_SECRET, or --db of the daemon")
         }
         let target = try webhookURL(settings)

@@ -50,8 +50,10 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "attributiond")
         logger.logLevel = level
         let metrics = MetricsEndpoint.bootstrap()
+        // A loose secret file is refused before anything starts.
+        if settings.secrets.isEmpty { _ = try Self.generatedSecret(settings) }
         let database = try common.open(settings)
-        if settings.secrets.isEmpty { settings.secrets = [try storedOrGeneratedSecret(database, settings)] }
+        if settings.secrets.isEmpty { settings.secrets = [try keptOrGeneratedSecret(settings, logger: logger)] }
         logger.info("database ready", metadata: ["path": "\(settings.databasePath)", "synchronous": "full"])
         let app = buildApplication(settings: settings, database: database, logger: logger, metrics: metrics,
                                    notifier: SystemdNotifier(environment: ProcessInfo.processInfo.environment),
@@ -63,19 +65,36 @@ struct ServeCommand: AsyncParsableCommand {
         logger.info("stopped")
     }
 
-    /// The secret kept in the database; on first start a new one is generated,
-    /// stored, and printed once with the webhook URL.
-    private func storedOrGeneratedSecret(_ database: AppDatabase, _ settings: ServerSettings) throws -> String {
+    /// The secret kept in `<database>.secret`; on first start a new one is
+    /// generated, written there (0600), and printed once with the webhook URL.
+    private func keptOrGeneratedSecret(_ settings: ServerSettings, logger: Logger) throws -> String {
+        if let kept = try Self.generatedSecret(settings) { return kept }
+        let path = OwnerOnlyFile.secretPath(forDatabase: settings.databasePath)
         let candidate = "whsec_" + Hex.encode(Array(SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }))
-        let kept = try database.settingInsertingIfAbsent("webhook_secret", value: candidate)
-        if kept == candidate {
-            print("""
-                Generated a Stripe webhook signing secret (shown only this once; it is kept in the database):
-                  \(kept)
-                Point a Stripe webhook endpoint at http://\(settings.host):\(settings.port)/webhooks/stripe
-                (or: stripe listen --forward-to \(settings.host):\(settings.port)/webhooks/stripe) and sign with this secret.
-                """)
+        do {
+            // Another process may have won the race to create the file: take its secret.
+            guard try OwnerOnlyFile.writeNew(candidate + "\n", to: path) else {
+                return try Self.generatedSecret(settings) ?? candidate
+            }
+        } catch {
+            throw RuntimeFailure(message: "cannot keep the generated webhook secret: \(error)")
         }
-        return kept
+        // Written straight to the descriptor: print() is buffered when stdout is a
+        // pipe or a file, and the message would only appear when the daemon exits.
+        FileHandle.standardOutput.write(Data("""
+            Generated a Stripe webhook signing secret (shown only this once; it is kept in \(path)):
+              \(candidate)
+            Point a Stripe webhook endpoint at http://\(settings.host):\(settings.port)/webhooks/stripe
+            (or: stripe listen --forward-to \(settings.host):\(settings.port)/webhooks/stripe) and sign with this secret.
+
+            """.utf8))
+        logger.notice("generated a webhook signing secret; it is in \(path)")
+        return candidate
+    }
+
+    private static func generatedSecret(_ settings: ServerSettings) throws -> String? {
+        do { return try ServerSettings.generatedSecret(databasePath: settings.databasePath) } catch {
+            throw UsageError(message: error.description)
+        }
     }
 }
