@@ -20,7 +20,7 @@ public struct PruneResult: Sendable {
 
 extension AppDatabase {
     /// A write transaction of prune aims at this long, well under the 50 ms it may take.
-    static let pruneBatchTarget = 0.015
+    static let pruneBatchTarget = 0.010
 
     /// Deletes ignored events (of types attribution does not use) received before
     /// `before`, in small transactions so intake keeps answering, then returns
@@ -28,7 +28,7 @@ extension AppDatabase {
     /// vacuum. An event counts as ignored only when its status is `ignored` and
     /// its payload parses to a type the worker does not use: an event of a used
     /// type that happened to change nothing is kept, since a rebuild reads it.
-    public func pruneIgnored(before: Int64, initialBatch: Int = 500) async throws(StoreError) -> PruneResult {
+    public func pruneIgnored(before: Int64, initialBatch: Int = 200) async throws(StoreError) -> PruneResult {
         var result = PruneResult()
         let cutoff = Timestamp.iso(before)
         var batch = max(1, initialBatch)
@@ -59,7 +59,7 @@ extension AppDatabase {
                 result.longestBatchMilliseconds = max(result.longestBatchMilliseconds, seconds * 1000)
                 // Keep each transaction near the target, whatever the disk and payload sizes.
                 if seconds > Self.pruneBatchTarget * 2 { batch = max(1, batch / 2) }
-                else if seconds < Self.pruneBatchTarget / 2 { batch = min(5000, batch * 3 / 2 + 1) }
+                else if seconds < Self.pruneBatchTarget / 2 { batch = min(1000, batch * 3 / 2 + 1) }
             }
             try await releaseFreePages(into: &result)
         } catch {
