@@ -6,8 +6,9 @@ let package = Package(
     name: "attributiond",
     platforms: [.macOS(.v15)],
     products: [
+        // The one product that ships. The benchmark below stays a target of its own
+        // (`swift build --product attributiond-bench`), so no package build compiles it.
         .executable(name: "attributiond", targets: ["attributiond"]),
-        .executable(name: "attributiond-bench", targets: ["attributiond-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -41,6 +42,7 @@ let package = Package(
         .target(
             name: "AttributionServer",
             dependencies: [
+                "AttributionCore",
                 "AttributionStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -57,16 +59,29 @@ let package = Package(
         .executableTarget(
             name: "attributiond",
             dependencies: [
+                "AttributionCore",
+                "AttributionStore",
                 "AttributionServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                // The `send-test-events` HTTP client: NIO, not URLSession, so no libcurl ships.
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         // Event builders and fixture loading shared by the test targets.
-        .target(name: "AttributionTestSupport", dependencies: ["AttributionStore"], path: "Tests/Support"),
+        .target(
+            name: "AttributionTestSupport",
+            dependencies: ["AttributionCore", "AttributionStore", .product(name: "GRDB", package: "GRDB.swift")],
+            path: "Tests/Support"
+        ),
         // The benchmark (`scripts/bench`); not part of `swift test`.
         .executableTarget(
             name: "attributiond-bench",
             dependencies: [
+                "AttributionCore",
                 "AttributionStore",
                 "AttributionTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -77,16 +92,34 @@ let package = Package(
             ]
         ),
         .testTarget(name: "AttributionCoreTests", dependencies: ["AttributionCore", "AttributionTestSupport"]),
-        .testTarget(name: "AttributionStoreTests", dependencies: ["AttributionStore", "AttributionTestSupport"]),
+        .testTarget(
+            name: "AttributionStoreTests",
+            dependencies: [
+                "AttributionCore", "AttributionStore", "AttributionTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
         .testTarget(
             name: "AttributionServerTests",
             dependencies: [
+                "AttributionCore",
+                "AttributionStore",
                 "AttributionServer",
                 "AttributionTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .testTarget(name: "EndToEndTests", dependencies: ["AttributionStore", "AttributionTestSupport"]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                "AttributionCore", "AttributionStore", "AttributionTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
     ]
 )

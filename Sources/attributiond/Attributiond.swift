@@ -7,6 +7,7 @@ struct Attributiond: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "attributiond",
         abstract: "Self-hosted partner attribution for Stripe.",
+        version: Version.current,
         subcommands: [ServeCommand.self, MigrateCommand.self, EventsCommand.self, StatusCommand.self,
                       ReportCommand.self, PartnersCommand.self, RewardsCommand.self, CustomersCommand.self,
                       SendTestEventsCommand.self, BackupCommand.self]

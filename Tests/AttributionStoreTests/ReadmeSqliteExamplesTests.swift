@@ -1,13 +1,15 @@
 import Foundation
 import Testing
 
-/// The README shows sqlite3 commands
-/// and their output, and a report table: running them on the fixture database
-/// with the real `sqlite3` binary must print exactly what the document shows.
+/// docs/querying.md shows sqlite3 commands and their output, and docs/report.md
+/// a report table: running them on the fixture database with the real `sqlite3`
+/// binary must print exactly what the documents show.
 @Suite struct ReadmeSqliteExamplesTests {
-    static let document = URL(fileURLWithPath: #filePath)
+    static let docs = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("README.md")
+        .appendingPathComponent("docs")
+    static let document = docs.appendingPathComponent("querying.md")
+    static let reportDocument = docs.appendingPathComponent("report.md")
 
     /// Each ```sh block that runs sqlite3, with the ```text block after it.
     static func examples(in text: String) -> [(flags: [String], sql: String, output: String)] {
@@ -50,7 +52,7 @@ import Testing
     }
 
     @Test func reportExampleIsTheGoldenTable() throws {
-        let text = try String(contentsOf: Self.document, encoding: .utf8)
+        let text = try String(contentsOf: Self.reportDocument, encoding: .utf8)
         #expect(text.contains("```text\n" + ReportFormatsGoldenTests.goldenTable + "```"))
     }
 }

@@ -1,47 +1,45 @@
 import AttributionCore
 import AttributionStore
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// One line of the `send-test-events` checklist.
-public struct TestSuiteCheck: Sendable, Equatable {
-    public var name: String
-    public var passed: Bool
+struct TestSuiteCheck: Sendable, Equatable {
+    var name: String
+    var passed: Bool
     /// What was seen, when it is not what was expected.
-    public var detail: String?
+    var detail: String?
 
-    public init(_ name: String, passed: Bool, detail: String? = nil) {
+    init(_ name: String, passed: Bool, detail: String? = nil) {
         self.name = name
         self.passed = passed
         self.detail = passed ? nil : detail
     }
 
     /// `✓ name` or `✗ name: detail`.
-    public var line: String { (passed ? "✓ " : "✗ ") + name + (detail.map { ": \($0)" } ?? "") }
+    var line: String { (passed ? "✓ " : "✗ ") + name + (detail.map { ": \($0)" } ?? "") }
 }
 
 /// Delivers a ``TestEventSequence`` to a running daemon over HTTP and checks
 /// the answers and, given the daemon's database, the effects.
 ///
-/// It uses URLSession from the toolchain's Foundation, so the testing suite
-/// adds no HTTP client dependency to the package.
-public struct TestSuiteRunner: Sendable {
-    public let url: URL
-    public let secret: String
-    public let sequence: TestEventSequence
+/// It speaks plain HTTP/1.1 through SwiftNIO (``PlainHTTPClient``), which the
+/// daemon links anyway, so the shipped binary needs no other HTTP client
+/// (Foundation's URLSession would bring libcurl with it).
+struct TestSuiteRunner: Sendable {
+    let url: URL
+    let secret: String
+    let sequence: TestEventSequence
     /// How long to wait for the worker to apply the events before judging them.
-    public var applyTimeout: Duration = .seconds(5)
+    var applyTimeout: Duration = .seconds(5)
 
-    public init(url: URL, secret: String, sequence: TestEventSequence) {
+    init(url: URL, secret: String, sequence: TestEventSequence) {
         self.url = url
         self.secret = secret
         self.sequence = sequence
     }
 
     /// Sends every delivery in order; one check per delivery.
-    public func deliver() async -> [TestSuiteCheck] {
+    func deliver() async -> [TestSuiteCheck] {
         var checks: [TestSuiteCheck] = []
         for delivery in sequence.deliveries() {
             checks.append(await deliverOne(delivery))
@@ -50,22 +48,22 @@ public struct TestSuiteRunner: Sendable {
     }
 
     private func deliverOne(_ delivery: TestDelivery) async -> TestSuiteCheck {
-        var request = URLRequest(url: url, timeoutInterval: 10)
-        request.httpMethod = "POST"
-        request.httpBody = Data(delivery.event.body)
-        request.setValue("application/json; charset=utf-8", forHTTPHeaderField: "Content-Type")
-        request.setValue("Stripe/1.0 (+https://stripe.com/docs/webhooks)", forHTTPHeaderField: "User-Agent")
-        request.setValue(delivery.signature(secret: secret, timestamp: Int64(Date().timeIntervalSince1970)),
-                         forHTTPHeaderField: "Stripe-Signature")
+        let request = HTTPPost(
+            url: url, body: delivery.event.body,
+            headers: [
+                ("Content-Type", "application/json; charset=utf-8"),
+                ("User-Agent", "Stripe/1.0 (+https://stripe.com/docs/webhooks)"),
+                ("Stripe-Signature", delivery.signature(secret: secret, timestamp: Int64(Date().timeIntervalSince1970))),
+            ])
         let status: Int
         let body: String
         do {
-            let (data, response) = try await URLSession.shared.data(for: request)
-            status = (response as? HTTPURLResponse)?.statusCode ?? 0
-            body = String(decoding: data, as: UTF8.self)
+            let response = try await PlainHTTPClient.post(request, timeout: .seconds(10))
+            status = response.status
+            body = String(decoding: response.body, as: UTF8.self)
         } catch {
             return TestSuiteCheck("\(delivery.name) delivered", passed: false,
-                                  detail: "cannot POST to \(url.absoluteString): \(error.localizedDescription)")
+                                  detail: "cannot POST to \(url.absoluteString): \(error)")
         }
         let duplicate = body.contains(#""duplicate":true"#)
         let seen = "HTTP \(status) \(body.prefix(200))"
@@ -81,7 +79,7 @@ public struct TestSuiteRunner: Sendable {
     }
 
     /// Waits up to `applyTimeout` for the effects to show in `database`, then returns the checks as last seen.
-    public func checkEffects(in database: AppDatabase) async -> [TestSuiteCheck] {
+    func checkEffects(in database: AppDatabase) async -> [TestSuiteCheck] {
         let deadline = ContinuousClock.now + applyTimeout
         while true {
             let checks = effectChecks(database)
