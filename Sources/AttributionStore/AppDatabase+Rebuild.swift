@@ -155,7 +155,7 @@ extension AppDatabase {
             let chunk = waiting[start..<min(start + 500, waiting.count)]
             let rows = try source.all("""
                 SELECT seq, event_id, type, payload, status FROM inbox_events
-                WHERE seq IN (\(chunk.map(String.init).joined(separator: ","))) AND status IN ('applied', 'ignored')
+                WHERE seq IN (\(chunk.map { String($0) }.joined(separator: ","))) AND status IN ('applied', 'ignored')
                 ORDER BY seq
                 """, as: ReplayRow.init)
             for row in rows {

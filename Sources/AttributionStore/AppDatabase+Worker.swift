@@ -212,11 +212,12 @@ extension AppDatabase {
         }
     }
 
-    /// Tables re-derived from the inbox (everything but the inbox, reward rules and settings).
+    /// Tables re-derived from the inbox (everything but the inbox, reward rules and the key-value settings).
     static let derivedTables = [
         "customers", "partners", "transactions", "subscriptions",
         "fact_customers", "fact_charges", "fact_subscriptions", "fact_invoices", "fact_invoice_payments",
         "fact_key_sightings", "fact_partner_evidence", "fact_partner_first", "fact_partner_profiles",
+        "derivation_settings",
     ]
 }
 

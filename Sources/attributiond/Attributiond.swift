@@ -9,7 +9,7 @@ struct Attributiond: AsyncParsableCommand {
         abstract: "Self-hosted partner attribution for Stripe.",
         subcommands: [ServeCommand.self, MigrateCommand.self, EventsCommand.self, StatusCommand.self,
                       ReportCommand.self, PartnersCommand.self, RewardsCommand.self, CustomersCommand.self,
-                      SendTestEventsCommand.self]
+                      SendTestEventsCommand.self, SettingsCommand.self]
     )
 
     /// Exit codes of SPEC §6: 0 ok, 1 failure at run time, 2 bad usage or configuration.

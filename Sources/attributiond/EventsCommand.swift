@@ -86,7 +86,8 @@ struct EventsCommand: AsyncParsableCommand {
         func run() async throws {
             let settings = try await common.settings(extra: apply.flags)
             let database = try common.open(settings)
-            let result = try database.rebuild(settings: settings.apply, now: now())
+            let apply = try await derivationSettings(database, settings, recordFirst: false)
+            let result = try database.rebuild(settings: apply, now: now())
             print("rebuilt from \(result.applied.count) applied event(s); no inbox status changed")
         }
     }

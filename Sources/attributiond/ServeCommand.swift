@@ -51,6 +51,7 @@ struct ServeCommand: AsyncParsableCommand {
         logger.logLevel = level
         let metrics = MetricsEndpoint.bootstrap()
         let database = try common.open(settings)
+        settings.apply = try await derivationSettings(database, settings, recordFirst: true)
         if settings.secrets.isEmpty { settings.secrets = [try storedOrGeneratedSecret(database, settings)] }
         logger.info("database ready", metadata: ["path": "\(settings.databasePath)", "synchronous": "full"])
         let app = buildApplication(settings: settings, database: database, logger: logger, metrics: metrics,
