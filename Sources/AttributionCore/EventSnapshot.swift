@@ -11,6 +11,7 @@ public enum EventSnapshot: Sendable, Equatable {
     case checkoutSession(CheckoutSessionSnapshot)
     case signup(LocalEvent.Signup, EventVersion)
     case partnerProfile(LocalEvent.PartnerProfile, EventVersion)
+    case settings(LocalEvent.Settings, EventVersion)
     case ignored
 
     /// Parses a raw body, as the inbox keeps it, straight to its snapshot.
@@ -39,6 +40,8 @@ public enum EventSnapshot: Sendable, Equatable {
             self = .signup(try LocalEvent.Signup(event: event), event.version)
         case LocalEvent.partnerType:
             self = .partnerProfile(try LocalEvent.PartnerProfile(event: event), event.version)
+        case LocalEvent.settingsType:
+            self = .settings(try LocalEvent.Settings(event: event), event.version)
         default:
             self = .ignored
         }

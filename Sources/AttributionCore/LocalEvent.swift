@@ -6,6 +6,7 @@ import Foundation
 public enum LocalEvent {
     public static let signupType = "attributiond.signup"
     public static let partnerType = "attributiond.partner"
+    public static let settingsType = "attributiond.settings"
 
     /// A customer's signup with the partner who referred them.
     public struct Signup: Sendable, Equatable, Codable {
@@ -53,6 +54,33 @@ public enum LocalEvent {
         public init(event: StripeEvent) throws(SnapshotError) {
             guard let key = event.object["partner_key"]?.string else { throw .missingField("partner_key") }
             self.init(partnerKey: key, name: event.object["name"]?.string, email: event.object["email"]?.string)
+        }
+    }
+
+    /// The derivation settings from this event's date on: where transactions
+    /// come from and what a partial refund does. They change what every derived
+    /// table means, so they live in the inbox with the data, and the latest by
+    /// (created, event id) holds.
+    public struct Settings: Sendable, Equatable, Codable {
+        public static let transactionSources = ["charge", "invoice"]
+        public static let partialRefundModes = ["prorate", "delete"]
+
+        public var transactionSource: String
+        public var partialRefunds: String
+
+        enum CodingKeys: String, CodingKey { case transactionSource = "transaction_source", partialRefunds = "partial_refunds" }
+
+        public init(transactionSource: String, partialRefunds: String) {
+            self.transactionSource = transactionSource
+            self.partialRefunds = partialRefunds
+        }
+
+        public init(event: StripeEvent) throws(SnapshotError) {
+            guard let source = event.object["transaction_source"]?.string, Self.transactionSources.contains(source)
+            else { throw .missingField("settings transaction_source (charge or invoice)") }
+            guard let refunds = event.object["partial_refunds"]?.string, Self.partialRefundModes.contains(refunds)
+            else { throw .missingField("settings partial_refunds (prorate or delete)") }
+            self.init(transactionSource: source, partialRefunds: refunds)
         }
     }
 

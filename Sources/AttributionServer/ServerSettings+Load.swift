@@ -25,12 +25,14 @@ extension ServerSettings {
                 throw SettingsError("invalid transaction source '\(v)': expected charge or invoice")
             }
             settings.apply.transactionSource = source
+            settings.givenApply.insert(.transactionSource)
         }
         if let v = text(.partialRefunds) {
             guard let mode = ApplySettings.PartialRefunds(rawValue: v) else {
                 throw SettingsError("invalid partial refunds '\(v)': expected prorate or delete")
             }
             settings.apply.partialRefunds = mode
+            settings.givenApply.insert(.partialRefunds)
         }
         if let v = text(.toleranceSeconds) {
             guard let seconds = Int64(v), seconds > 0 else {

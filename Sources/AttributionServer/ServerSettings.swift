@@ -11,6 +11,9 @@ public struct ServerSettings: Sendable {
     /// Signing secrets; empty means "use or generate the one stored in the database".
     public var secrets: [String]
     public var apply: ApplySettings
+    /// Which of `apply`'s settings were given (flag, environment or config file), not defaulted:
+    /// a given one must agree with the settings recorded in the database.
+    public var givenApply: Set<SettingKey> = []
     public var toleranceSeconds: Int64
     public var apiToken: String?
     public var logLevel: Logger.Level

@@ -63,11 +63,13 @@ public final class WorkerService: Service, Sendable {
         logger.info("worker stopped")
     }
 
-    /// Applies due events until fewer than a full batch remain.
+    /// Applies due events until fewer than a full batch remain, or until graceful shutdown begins.
     func drain() async {
         do {
             try await database.drainDue(
                 batchSize: batchSize, settings: settings.apply, retry: settings.retry, now: clock, pressure: pressure,
+                // Finish the batch in hand and stop: the backlog waits in the inbox for the next start.
+                shouldStop: { Task.isShuttingDownGracefully },
                 beforeBatch: { await deferToIntake() },
                 afterBatch: { result, elapsed in
                     report(result, elapsed: elapsed)

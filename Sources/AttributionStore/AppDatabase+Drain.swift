@@ -15,15 +15,28 @@ extension AppDatabase {
     ///
     /// `beforeBatch` runs before each batch (the daemon uses it to let the
     /// intake go first); `afterBatch` gets each result and its duration.
+    ///
+    /// `settings` apply only while the database records none (see `recordedSettings`).
+    ///
+    /// `shouldStop` is asked before each batch: once it says yes the drain
+    /// returns, leaving the rest due. Graceful shutdown does not cancel the
+    /// worker's task (it only ends its wake-up stream), so `Task.isCancelled`
+    /// alone let one drain run on through the whole backlog after SIGTERM,
+    /// past systemd's stop timeout.
     public func drainDue(batchSize: Int, minimum: Int = 16, settings: ApplySettings, retry: RetryPolicy,
                          now: @escaping @Sendable () -> Int64, pressure: IntakePressure? = nil,
+                         shouldStop: () -> Bool = { false },
                          beforeBatch: () async -> Void = {},
                          afterBatch: (BatchResult, Duration) -> Void = { _, _ in }) async throws(StoreError) {
+        // Settings recorded in the database win over the caller's: they are what the tables mean.
+        let recorded = try recordedSettings()
+        let settings = recorded.eventId == nil ? settings : recorded.apply
         var ahead: (task: Task<Result<DueBatch, StoreError>, Never>, limit: Int)?
         var after: Int64 = -1
         defer { ahead?.task.cancel() }
-        while !Task.isCancelled {
+        while !Task.isCancelled && !shouldStop() {
             await beforeBatch()
+            if shouldStop() { return }
             let quiet = pressure?.isQuiet(forMilliseconds: 200) ?? true
             let limit = ahead?.limit ?? (quiet ? batchSize : min(minimum, batchSize))
             let batch = try await (ahead?.task ?? readAhead(limit: limit, now: now, after: after)).value.get()

@@ -205,36 +205,6 @@ extension AppDatabase {
         }
     }
 
-    /// Re-derives every domain table from the inbox alone, in one transaction.
-    /// Events are applied in arrival order; the result equals incremental application.
-    @discardableResult
-    public func rebuild(settings: ApplySettings, now: Int64) throws(StoreError) -> BatchResult {
-        do {
-            return try writer.write { db in
-                for table in Self.derivedTables { try db.execute(sql: "DELETE FROM \(table)") }
-                try db.execute(sql: "UPDATE inbox_events SET status = 'pending', attempts = 0, next_attempt_at = NULL")
-                var result = BatchResult()
-                // One attempt each: an event that fails here is left `failed` for the worker to retry.
-                let policy = RetryPolicy(maxAttempts: Int.max)
-                // Page by seq, so a large inbox is never held in memory whole.
-                var after: Int64 = -1
-                let statements = Statements(memoizing: db)
-                while true {
-                    let page = try db.all("SELECT \(Self.workColumns) FROM inbox_events WHERE seq > ? ORDER BY seq LIMIT 500",
-                                          after, as: WorkRow.init)
-                    guard let last = page.last else { break }
-                    for row in page {
-                        try Self.applyOne(row, in: statements, settings: settings, retry: policy, now: now, into: &result)
-                    }
-                    after = last.seq
-                }
-                return result
-            }
-        } catch {
-            throw StoreError.wrap(error, "rebuild the domain tables")
-        }
-    }
-
     /// The inbox columns `applyOne` reads, in `WorkRow`'s order.
     static let workColumns = "seq, event_id, type, payload, attempts"
 
@@ -247,12 +217,13 @@ extension AppDatabase {
         }
     }
 
-    /// Tables re-derived from the inbox (everything but the inbox, reward rules and settings).
+    /// Tables re-derived from the inbox (everything but the inbox, reward rules and the key-value settings).
     static let derivedTables = [
         "customers", "partners", "transactions", "subscriptions",
         "fact_customers", "fact_charges", "fact_subscriptions", "fact_invoices", "fact_invoice_payments",
         "fact_keys", "fact_key_links", "fact_identity_partners", "fact_partner_first", "fact_partner_profiles",
         "fact_disputes",
+        "derivation_settings",
     ]
 }
 

@@ -29,6 +29,7 @@ struct Projector {
         case .checkoutSession(let s): try applyCheckoutSession(s)
         case .signup(let s, let version): try applySignup(s, version: version)
         case .partnerProfile(let p, let version): try applyPartnerProfile(p, version: version)
+        case .settings(let s, let version): try applySettings(s, version: version)
         case .ignored: return .ignored
         }
         return .applied

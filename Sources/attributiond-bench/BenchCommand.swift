@@ -16,10 +16,13 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "Concurrent connections of the load generator.") var connections = 64
         @Option(help: "Events in the apply backlog.") var applyEvents = 100_000
         @Option(help: "Transactions in the report database.") var reportTransactions = 1_000_000
-        @Option(help: "Only these parts: ingest, apply, report (comma-separated).") var only: String?
+        @Option(help: "Charges per customer key for the hot-key rows (comma-separated).") var hotKeySizes = "1,1000,100000"
+        @Option(help: "Inbox events for the rebuild row (run it with --only rebuild).") var rebuildEvents = 1_000_000
+        @Option(help: "Only these parts: ingest, apply, hotkey, report, rebuild (comma-separated; rebuild only when named).")
+        var only: String?
 
         func run() async throws {
-            let parts = Set((only ?? "ingest,apply,report").split(separator: ",").map(String.init))
+            let parts = Set((only ?? "ingest,apply,hotkey,report").split(separator: ",").map(String.init))
             let release = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
             var table = ResultTable()
             if parts.contains("ingest") {
@@ -27,6 +30,13 @@ struct BenchCommand: AsyncParsableCommand {
             }
             if parts.contains("apply") {
                 try await ApplyBench(events: applyEvents).run(into: &table)
+            }
+            if parts.contains("hotkey") {
+                let sizes = hotKeySizes.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+                try await HotKeyBench(sizes: sizes).run(into: &table)
+            }
+            if parts.contains("rebuild") {
+                try await RebuildBench(events: rebuildEvents).run(into: &table)
             }
             if parts.contains("report") {
                 try ReportBench(binaries: release, transactions: reportTransactions).run(into: &table)

@@ -79,15 +79,16 @@ struct EventsCommand: AsyncParsableCommand {
     }
 
     struct Rebuild: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Re-derive every domain table from the inbox alone, in one transaction.")
+        static let configuration = CommandConfiguration(abstract: "Re-derive every domain table from the applied inbox events, while intake goes on.")
         @OptionGroup var common: CommonOptions
         @OptionGroup var apply: ApplyOptions
 
         func run() async throws {
             let settings = try await common.settings(extra: apply.flags)
             let database = try common.open(settings)
-            let result = try database.rebuild(settings: settings.apply, now: now())
-            print("rebuilt from \(result.processed) event(s): \(result.applied.count) applied, \(result.ignored.count) ignored, \(result.failed.count) failed")
+            let apply = try await derivationSettings(database, settings, recordFirst: false)
+            let result = try database.rebuild(settings: apply, now: now())
+            print("rebuilt from \(result.applied.count) applied event(s); no inbox status changed")
         }
     }
 }

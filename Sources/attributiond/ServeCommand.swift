@@ -53,6 +53,7 @@ struct ServeCommand: AsyncParsableCommand {
         // A loose secret file is refused before anything starts.
         if settings.secrets.isEmpty { _ = try Self.generatedSecret(settings) }
         let database = try common.open(settings)
+        settings.apply = try await derivationSettings(database, settings, recordFirst: true)
         if settings.secrets.isEmpty { settings.secrets = [try keptOrGeneratedSecret(settings, logger: logger)] }
         logger.info("database ready", metadata: ["path": "\(settings.databasePath)", "synchronous": "full"])
         let app = buildApplication(settings: settings, database: database, logger: logger, metrics: metrics,

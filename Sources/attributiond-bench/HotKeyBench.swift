@@ -1,0 +1,91 @@
+import AttributionStore
+import AttributionTestSupport
+import Foundation
+
+/// (2b) One busy customer: the worker's drain rate for N charges that all name
+/// one customer key, one partner and one Stripe customer, against N charges
+/// of N distinct customers, measured in the same run. A projector that
+/// re-derives a customer from its whole history slows as the history grows;
+/// the targets say it must not.
+struct HotKeyBench {
+    /// Charges per key to measure, e.g. [1, 1_000, 100_000].
+    let sizes: [Int]
+
+    func run(into table: inout ResultTable) async throws {
+        var rates: [Int: Double] = [:]
+        for size in sizes {
+            print("hot key: \(size) charge(s) on one key, and on \(size) distinct customers…")
+            let oneKey = try await Self.drainRate((0..<size).map { Self.charge($0, customer: 0) })
+            let distinct = try await Self.drainRate((0..<size).map { Self.charge($0, customer: $0) })
+            rates[size] = oneKey
+            table.add("drain events/s, \(size) charges on one customer key", format(oneKey),
+                      baseline: format(distinct), ratio: format(oneKey / distinct, 2),
+                      target: size >= 100_000 ? "≥ 0.5 (vs distinct)" : "")
+        }
+        let measured = sizes.filter { $0 > 1 }.sorted()
+        if measured.count >= 2, let small = measured.first, let large = measured.last, let a = rates[small], let b = rates[large] {
+            table.add("drain rate, \(large) vs \(small) charges per key", format(b), baseline: format(a),
+                      ratio: format(b / a, 2), target: "0.8 – 1.2")
+        }
+    }
+
+    /// Events per second for the worker to drain `payloads` from a fresh database.
+    static func drainRate(_ payloads: [String]) async throws -> Double {
+        let (db, dir) = try await backlogDatabase(payloads)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let time = try await ContinuousClock().measure {
+            try await db.drainDue(batchSize: 200, settings: ApplySettings(), retry: RetryPolicy(), now: { 1_900_000_000 })
+        }
+        guard try db.inboxRows(status: .pending, limit: 1).isEmpty else { throw BenchError("the drain left events pending") }
+        return Double(payloads.count) / time.seconds
+    }
+
+    /// A database in a new temporary directory with `payloads` in its inbox.
+    static func backlogDatabase(_ payloads: [String]) async throws -> (AppDatabase, URL) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("attributiond-bench-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let db = try AppDatabase.open(path: dir.appendingPathComponent("bench.sqlite").path)
+        for start in stride(from: 0, to: payloads.count, by: 5000) {
+            try await db.deliver(Array(payloads[start..<min(start + 5000, payloads.count)]))
+        }
+        return (db, dir)
+    }
+
+    /// A paid charge naming `customer_key`, `partner_key` and the Stripe customer of
+    /// `customer`; written by hand, since a million through JSONSerialization take minutes.
+    static func charge(_ n: Int, customer: Int) -> String {
+        """
+        {"id":"evt_hk_\(n)","object":"event","type":"charge.succeeded","created":\(1_700_000_000 + n),"livemode":true,\
+        "api_version":"2026-07-29.dahlia","pending_webhooks":1,"data":{"object":{"id":"ch_hk_\(n)","object":"charge",\
+        "created":\(1_700_000_000 + n),"amount":\(1000 + n % 500),"amount_captured":\(1000 + n % 500),"amount_refunded":0,\
+        "refunded":false,"captured":true,"currency":"usd","customer":"cus_hk_\(customer)","status":"succeeded",\
+        "paid":true,"livemode":true,"metadata":{"customer_key":"ck_\(customer)","partner_key":"pk_\(customer % 50)"},\
+        "payment_intent":null}}}
+        """
+    }
+}
+
+/// (2c) `events rebuild` on a large inbox against the incremental drain of the
+/// same events, in the same run. Separate from the rest (`--only rebuild`):
+/// a million events take minutes to build.
+struct RebuildBench {
+    let events: Int
+
+    func run(into table: inout ResultTable) async throws {
+        print("rebuild: building an inbox of \(events) events…")
+        // A customer of a few charges each: the usual shape.
+        let payloads = (0..<events).map { HotKeyBench.charge($0, customer: $0 / 4) }
+        let (db, dir) = try await HotKeyBench.backlogDatabase(payloads)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        print("rebuild: incremental drain…")
+        let clock = ContinuousClock()
+        let drain = try await clock.measure {
+            try await db.drainDue(batchSize: 200, settings: ApplySettings(), retry: RetryPolicy(), now: { 1_900_000_000 })
+        }
+        print("rebuild: events rebuild…")
+        let rebuild = try clock.measure { try db.rebuild(settings: ApplySettings(), now: 1_900_000_000) }
+        table.add("events rebuild of \(events) events s", format(rebuild.seconds, 1),
+                  baseline: format(drain.seconds, 1), ratio: format(rebuild.seconds / drain.seconds, 2),
+                  target: "≤ 1.5 (vs incremental drain)")
+    }
+}
