@@ -54,9 +54,12 @@ public struct SystemdNotifier: Sendable {
         withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: name) }
         let length = socklen_t(MemoryLayout<sockaddr_un>.offset(of: \.sun_path)! + name.count + (name[0] == 0 ? 0 : 1))
         let bytes = Array(state.utf8)
+        // Never block: this runs on Swift's cooperative pool, which has one thread per core.
+        // A receiver that stopped reading (seen with a test's socket under load) blocked both
+        // threads in sendto and stalled the whole process; a dropped ping is sent again next time.
         let sent = withUnsafePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sockaddrPointer in
-                sendto(fd, bytes, bytes.count, 0, sockaddrPointer, length)
+                sendto(fd, bytes, bytes.count, Int32(MSG_DONTWAIT), sockaddrPointer, length)
             }
         }
         guard sent == bytes.count else {
