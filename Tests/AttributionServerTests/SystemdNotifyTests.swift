@@ -42,7 +42,7 @@ import Testing
         let app = buildApplication(settings: ServerSettings(secrets: ["whsec_test"]), database: try AppDatabase.makeEmpty(),
                                    logger: testLogger, notifier: notifier)
         try await app.test(.live) { _ in
-            let seen = await listener.collect(timeout: .seconds(5)) { $0.filter { $0 == "WATCHDOG=1" }.count >= 3 }
+            let seen = await listener.collect(timeout: .seconds(30)) { $0.filter { $0 == "WATCHDOG=1" }.count >= 3 }
             #expect(seen.first?.hasPrefix("READY=1\nSTATUS=listening on ") == true)
             #expect(seen.filter { $0.contains("WATCHDOG=1") }.count >= 3)
         }
