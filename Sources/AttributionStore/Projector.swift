@@ -60,10 +60,15 @@ struct Projector {
                    c.customerId, c.keys.customerKey, c.keys.partnerKey, c.keys.productKey, c.invoiceId,
                    c.paymentIntentId, c.livemode, c.createdAt, c.amountRefunded, c.reversed)
         try noteKeys(c.keys, customer: c.customerId, transaction: c.id, version: c.version, livemode: c.livemode)
-        try recomputeChargeTransaction(c.id)
+        try recomputeTransactions(ofCharge: c.id)
+    }
+
+    /// The charge's transaction, and in invoice mode those of the invoices it paid.
+    private func recomputeTransactions(ofCharge charge: String) throws {
+        try recomputeChargeTransaction(charge)
         // Only invoice mode counts invoices; in charge mode this lookup would find nothing to do.
         if settings.transactionSource == .invoice {
-            for invoice in try invoices(paidBy: c.id) { try recomputeInvoiceTransaction(invoice) }
+            for invoice in try invoices(paidBy: charge) { try recomputeInvoiceTransaction(invoice) }
         }
     }
 
@@ -146,12 +151,7 @@ struct Projector {
             SELECT charge_id FROM fact_charges WHERE charge_id = ?1 OR (?1 IS NULL AND payment_intent_id = ?2)
             """, d.chargeId, d.paymentIntentId)
         if charges.isEmpty { unresolved.append((kind: "dispute_charge", detail: "dispute \(d.id) of an unknown charge \(d.chargeId ?? d.paymentIntentId ?? "?"), kept until it arrives")) }
-        for charge in charges {
-            try recomputeChargeTransaction(charge)
-            if settings.transactionSource == .invoice {
-                for invoice in try invoices(paidBy: charge) { try recomputeInvoiceTransaction(invoice) }
-            }
-        }
+        for charge in charges { try recomputeTransactions(ofCharge: charge) }
     }
 
     // MARK: Subscriptions
