@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.20.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         .target(
@@ -69,6 +70,8 @@ let package = Package(
                 // The `send-test-events` HTTP client: NIO, not URLSession, so no libcurl ships.
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                // `backfill` talks HTTPS to Stripe's list API.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         // Event builders and fixture loading shared by the test targets.
@@ -119,6 +122,8 @@ let package = Package(
             dependencies: [
                 "AttributionCore", "AttributionStore", "AttributionTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // The fake Stripe list API that `backfill` is tested against.
+                .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
     ]

@@ -42,6 +42,12 @@ public enum EventSnapshot: Sendable, Equatable {
             self = .partnerProfile(try LocalEvent.PartnerProfile(event: event), event.version)
         case LocalEvent.settingsType:
             self = .settings(try LocalEvent.Settings(event: event), event.version)
+        case ImportSnapshot.type:
+            // An imported object has the effect (and the order rank) of the event its state matches.
+            guard let effect = ImportSnapshot.effectType(of: event.object) else { self = .ignored; return }
+            var matching = event
+            matching.type = effect
+            self = try EventSnapshot(event: matching)
         default:
             self = .ignored
         }

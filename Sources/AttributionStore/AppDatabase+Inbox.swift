@@ -17,14 +17,15 @@ extension AppDatabase {
     static func insert(_ events: [NewInboxEvent], receivedAt: Int64, in db: Database) throws -> [InsertOutcome] {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO inbox_events
-                (event_id, type, livemode, api_version, stripe_created_at, received_at, payload)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
+                (event_id, type, livemode, api_version, stripe_created_at, received_at, payload, origin)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (event_id) DO NOTHING
             """)
         let received = Timestamp.iso(receivedAt)
         return try events.map { e in
             try statement.execute(arguments: [
                 e.eventId, e.type, e.livemode, e.apiVersion, Timestamp.iso(e.stripeCreated), received, e.payload,
+                e.origin.rawValue,
             ])
             return db.changesCount == 1 ? .stored : .duplicate
         }
@@ -55,6 +56,7 @@ extension AppDatabase {
             eventId: row["event_id"], type: row["type"], livemode: row["livemode"],
             apiVersion: row["api_version"], stripeCreatedAt: row["stripe_created_at"],
             receivedAt: row["received_at"], status: InboxStatus(rawValue: row["status"]) ?? .pending,
+            origin: InboxOrigin(rawValue: row["origin"]) ?? .webhook,
             attempts: row["attempts"], lastError: row["last_error"], nextAttemptAt: row["next_attempt_at"],
             appliedAt: row["applied_at"], payload: withPayload ? row["payload"] : nil
         )

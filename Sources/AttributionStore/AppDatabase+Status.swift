@@ -5,6 +5,8 @@ import GRDB
 /// Inbox counts and lag, for `status` and the metrics.
 public struct InboxStatusSummary: Sendable, Equatable {
     public var counts: [InboxStatus: Int]
+    /// How many events came in by each way (webhook, import, backfill, admin).
+    public var origins: [InboxOrigin: Int] = [:]
     /// Seconds since the oldest event still to apply (pending or failed) was received.
     public var oldestPendingAgeSeconds: Int?
     public var lastReceivedAt: String?
@@ -20,9 +22,13 @@ extension AppDatabase {
             let oldest = try String.fetchOne(db, sql: """
                 SELECT min(received_at) FROM inbox_events WHERE status IN ('pending', 'failed')
                 """)
+            var origins: [InboxOrigin: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT origin, count(*) AS n FROM inbox_events GROUP BY origin") {
+                if let origin = InboxOrigin(rawValue: row["origin"]) { origins[origin] = row["n"] }
+            }
             let last = try String.fetchOne(db, sql: "SELECT max(received_at) FROM inbox_events")
             return InboxStatusSummary(
-                counts: counts,
+                counts: counts, origins: origins,
                 oldestPendingAgeSeconds: oldest.flatMap(Timestamp.parse).map { Int(max(0, now - $0)) },
                 lastReceivedAt: last)
         }

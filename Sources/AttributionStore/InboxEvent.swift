@@ -8,25 +8,43 @@ public struct NewInboxEvent: Sendable {
     public var apiVersion: String?
     public var stripeCreated: Int64
     public var payload: String
+    public var origin: InboxOrigin
 
-    public init(eventId: String, type: String, livemode: Bool, apiVersion: String?, stripeCreated: Int64, payload: String) {
+    /// Without an `origin`, the daemon's own event types (`attributiond.*`: signups,
+    /// partner profiles, settings) are `admin` and everything else a `webhook`,
+    /// as the migration that added the column classified the events before it.
+    public init(eventId: String, type: String, livemode: Bool, apiVersion: String?, stripeCreated: Int64, payload: String,
+                origin: InboxOrigin? = nil) {
         self.eventId = eventId
         self.type = type
         self.livemode = livemode
         self.apiVersion = apiVersion
         self.stripeCreated = stripeCreated
         self.payload = payload
+        self.origin = origin ?? (type.hasPrefix("attributiond.") ? .admin : .webhook)
     }
 
-    public init(envelope e: StripeEnvelope, payload: String) {
+    public init(envelope e: StripeEnvelope, payload: String, origin: InboxOrigin? = nil) {
         self.init(eventId: e.id, type: e.type, livemode: e.livemode, apiVersion: e.apiVersion, stripeCreated: e.created,
-                  payload: payload)
+                  payload: payload, origin: origin)
     }
 
-    public init(event: StripeEvent, payload: String) {
+    public init(event: StripeEvent, payload: String, origin: InboxOrigin? = nil) {
         self.init(eventId: event.id, type: event.type, livemode: event.livemode,
-                  apiVersion: event.apiVersion, stripeCreated: event.created, payload: payload)
+                  apiVersion: event.apiVersion, stripeCreated: event.created, payload: payload, origin: origin)
     }
+}
+
+/// The `origin` column of `inbox_events`: how an event reached the inbox.
+public enum InboxOrigin: String, Sendable, CaseIterable, Codable {
+    /// Delivered by Stripe to `POST /webhooks/stripe`.
+    case webhook
+    /// Read from a file by `attributiond import`.
+    case `import`
+    /// Read from Stripe's list API by `attributiond backfill`.
+    case backfill
+    /// Recorded by the daemon itself: a signup, a partner profile, settings.
+    case admin
 }
 
 /// What storing one event did.
@@ -49,6 +67,7 @@ public struct InboxRow: Sendable, Equatable, Codable {
     public var stripeCreatedAt: String
     public var receivedAt: String
     public var status: InboxStatus
+    public var origin: InboxOrigin
     public var attempts: Int
     public var lastError: String?
     public var nextAttemptAt: String?

@@ -25,7 +25,9 @@ struct EventsCommand: AsyncParsableCommand {
             }
             let database = try common.open(try await common.settings())
             for row in try database.inboxRows(status: filter, limit: limit) {
-                var line = "\(row.receivedAt)  \(row.status.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0))  \(row.eventId)  \(row.type)"
+                let status = row.status.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)
+                let origin = row.origin.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)
+                var line = "\(row.receivedAt)  \(status)  \(origin)  \(row.eventId)  \(row.type)"
                 if row.attempts > 0 { line += "  attempts=\(row.attempts)" }
                 if let error = row.lastError { line += "  error=\(error)" }
                 print(line)
