@@ -124,6 +124,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // The fake Stripe list API that `backfill` is tested against.
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
     ]
