@@ -80,7 +80,10 @@ struct BackfillCommand: AsyncParsableCommand {
                     : index + 1 < Self.endpoints.count ? BackfillCursor(parameters: parameters, endpoint: index + 1, startingAfter: nil) : nil
                 let events = page.items.map { NewInboxEvent(imported: $0, origin: .backfill) }
                 let outcomes = try await database.storeBackfillPage(events, cursor: next, receivedAt: now())
-                for (item, outcome) in zip(page.items, outcomes) { tally.add(item.kind, item.label, duplicate: outcome == .duplicate) }
+                for (item, outcome) in zip(page.items, outcomes) {
+                    tally.add(item.kind, item.label, duplicate: outcome == .duplicate)
+                    if outcome == .stored { tally.payloadBytes += item.payload.utf8.count }
+                }
                 progress.update { seconds in
                     "backfill: \(endpoint.path): \(tally.items) item(s) read, \(tally.storedCount) stored, \(ProgressLine.rate(tally.items, seconds))"
                 }
@@ -89,7 +92,8 @@ struct BackfillCommand: AsyncParsableCommand {
         progress.finish()
         for line in tally.lines(verb: "stored") { print(line) }
         if skipped > 0 { print("skipped \(skipped) item(s) that cannot be applied (see the messages above)") }
-        let applied = try await applyStoredEvents(database, settings, expected: tally.storedCount)
+        let applied = try await applyStoredEvents(database, settings, expected: tally.storedCount,
+                                                averagePayloadBytes: tally.averagePayloadBytes)
         print(applied.summary)
     }
 

@@ -54,7 +54,8 @@ struct ImportCommand: AsyncParsableCommand {
         }
         let stored = try store(inputs, limit: settings.bodyLimit, asOf: asOfTime, database: database)
         for line in stored.lines(verb: "stored") { print(line) }
-        let applied = try await applyStoredEvents(database, settings, expected: stored.storedCount)
+        let applied = try await applyStoredEvents(database, settings, expected: stored.storedCount,
+                                                averagePayloadBytes: stored.averagePayloadBytes)
         print(applied.summary)
     }
 
@@ -114,7 +115,10 @@ struct ImportCommand: AsyncParsableCommand {
         func flush() throws {
             guard !batch.isEmpty else { return }
             let outcomes = try database.insertNow(batch.map { NewInboxEvent(imported: $0, origin: .import) }, receivedAt: now())
-            for (item, outcome) in zip(batch, outcomes) { tally.add(item.kind, item.label, duplicate: outcome == .duplicate) }
+            for (item, outcome) in zip(batch, outcomes) {
+                tally.add(item.kind, item.label, duplicate: outcome == .duplicate)
+                if outcome == .stored { tally.payloadBytes += item.payload.utf8.count }
+            }
             batch.removeAll(keepingCapacity: true)
             batchBytes = 0
         }
@@ -128,7 +132,7 @@ struct ImportCommand: AsyncParsableCommand {
                         throw RuntimeFailure(message: "cannot import \(input.name): it changed while importing (\(position): \(error)); \(tally.storedCount) event(s) were stored")
                     }
                     batchBytes += bytes.count
-                    if batch.count >= Self.batchSize || batchBytes >= 8 << 20 { try flush() }
+                    if batch.count >= Self.batchSize || batchBytes >= 4 << 20 { try flush() }
                 case .problem(let why, let position):
                     throw RuntimeFailure(message: "cannot import \(input.name): it changed while importing (\(position): \(why)); \(tally.storedCount) event(s) were stored")
                 }

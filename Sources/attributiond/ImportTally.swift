@@ -9,6 +9,9 @@ struct ImportTally {
     private(set) var snapshots: [String: Int] = [:]
     private(set) var duplicates: [String: Int] = [:]
     private(set) var items = 0
+    /// Bytes of the payloads stored, to size the batches that apply them.
+    var payloadBytes = 0
+    var averagePayloadBytes: Int { payloadBytes / max(1, storedCount) }
 
     var storedCount: Int { events.values.reduce(0, +) + snapshots.values.reduce(0, +) }
     var duplicateCount: Int { duplicates.values.reduce(0, +) }
@@ -79,13 +82,22 @@ struct ApplyCounts {
     }
 }
 
+/// Events applied per transaction after an import: about 4 MiB of payloads.
+/// The worker's batch reads and parses its events (and the next batch's) in
+/// memory, and imported items may be up to 1 MiB each, so the batch shrinks
+/// as the items grow and the import's memory stays bounded.
+func importApplyBatch(averagePayloadBytes: Int) -> Int {
+    min(500, max(4, (4 << 20) / max(1, averagePayloadBytes)))
+}
+
 /// Applies the events just stored, as the worker would (a running daemon's
 /// worker may take some of them first; the inbox status keeps each exactly once).
-func applyStoredEvents(_ database: AppDatabase, _ settings: ServerSettings, expected: Int) async throws -> ApplyCounts {
+func applyStoredEvents(_ database: AppDatabase, _ settings: ServerSettings, expected: Int,
+                       averagePayloadBytes: Int) async throws -> ApplyCounts {
     let apply = try await derivationSettings(database, settings, recordFirst: false)
     var counts = ApplyCounts()
     let progress = ProgressLine()
-    try await database.drainDue(batchSize: 500, settings: apply, retry: settings.retry, now: { now() },
+    try await database.drainDue(batchSize: importApplyBatch(averagePayloadBytes: averagePayloadBytes), settings: apply, retry: settings.retry, now: { now() },
                                 afterBatch: { result, _ in
         counts.applied += result.applied.count
         counts.ignored += result.ignored.count

@@ -198,14 +198,41 @@ struct ImportCommandTests {
         #expect(missing == 2 && why.contains("cannot read \(dir.path)/nope.json"), "\(why)")
     }
 
-    /// Runs the binary with `stdin` as its standard input; exit code, stdout and stderr.
-    static func run(_ arguments: [String], stdin: String) throws -> (Int32, String, String) {
+    @Test("a file larger than the memory bound imports in bounded memory (peak RSS under 100 MB)",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/time")))
+    func boundedMemory() throws {
+        // 600 customers of 200 KB each: 120 MB, more than the bound, so only a streaming import stays under it.
+        let dir = try TemporaryDirectory()
+        let file = dir.path + "/wide.jsonl"
+        FileManager.default.createFile(atPath: file, contents: nil)
+        let handle = try #require(FileHandle(forWritingAtPath: file))
+        let pad = String(repeating: "x", count: 200_000)
+        for n in 0..<600 {
+            let line = #"{"id":"cus_\#(n)","object":"customer","email":"c\#(n)@x.test","livemode":true,"metadata":{"customer_key":"k\#(n)"},"description":"\#(pad)"}"# + "\n"
+            handle.write(Data(line.utf8))
+        }
+        try handle.close()
+        let size = try #require(FileManager.default.attributesOfItem(atPath: file)[.size] as? Int)
+        #expect(size > 100 << 20)
+        let db = dir.path + "/db.sqlite"
+        let (code, out, err) = try Self.run(["-f", "peak-rss-kb %M", DaemonProcess.binary, "import", file, "--db", db],
+                                            executable: "/usr/bin/time")
+        #expect(code == 0, "\(err)")
+        #expect(out.contains("stored 600 snapshot(s): customer 600"), "\(out)")
+        let peak = try #require(err.split(separator: "\n").last { $0.hasPrefix("peak-rss-kb ") }.flatMap { Int($0.dropFirst(12)) })
+        #expect(peak < 100_000, "peak RSS \(peak) KB")
+        #expect(try AppDatabase.open(path: db).count("customers") == 600)
+    }
+
+    /// Runs the binary (or `executable`) with `stdin` as its standard input; exit code, stdout and stderr.
+    static func run(_ arguments: [String], stdin: String = "",
+                    executable: String = DaemonProcess.binary) throws -> (Int32, String, String) {
         let dir = try TemporaryDirectory()
         let input = dir.path + "/stdin", output = dir.path + "/stdout", errors = dir.path + "/stderr"
         try stdin.write(toFile: input, atomically: true, encoding: .utf8)
         for path in [output, errors] { FileManager.default.createFile(atPath: path, contents: nil) }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: DaemonProcess.binary)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.environment = DaemonProcess.cleanEnvironment()
         process.standardInput = FileHandle(forReadingAtPath: input)
