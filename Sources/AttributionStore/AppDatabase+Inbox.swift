@@ -31,12 +31,13 @@ extension AppDatabase {
         }
     }
 
-    /// The inbox rows, newest first, optionally of one status.
-    public func inboxRows(status: InboxStatus? = nil, limit: Int = 100) throws -> [InboxRow] {
+    /// The inbox rows, newest first, optionally of one status and one origin.
+    public func inboxRows(status: InboxStatus? = nil, origin: InboxOrigin? = nil, limit: Int = 100) throws -> [InboxRow] {
         try writer.read { db in
-            var sql = "SELECT * FROM inbox_events"
+            var sql = "SELECT * FROM inbox_events WHERE 1"
             var args: StatementArguments = []
-            if let status { sql += " WHERE status = ?"; args += [status.rawValue] }
+            if let status { sql += " AND status = ?"; args += [status.rawValue] }
+            if let origin { sql += " AND origin = ?"; args += [origin.rawValue] }
             sql += " ORDER BY seq DESC LIMIT ?"
             args += [limit]
             return try Row.fetchAll(db, sql: sql, arguments: args).map { Self.inboxRow($0, withPayload: false) }

@@ -13,6 +13,7 @@ struct EventsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List inbox events, newest first.")
         @OptionGroup var common: CommonOptions
         @Option(help: "Only events with this status: pending, applied, ignored, failed or dead.") var status: String?
+        @Option(help: "Only events that came in this way: webhook, import, backfill or admin.") var origin: String?
         @Option(help: "At most this many rows.") var limit: Int = 100
 
         func run() async throws {
@@ -23,8 +24,15 @@ struct EventsCommand: AsyncParsableCommand {
                 }
                 filter = s
             }
+            var originFilter: InboxOrigin?
+            if let origin {
+                guard let o = InboxOrigin(rawValue: origin) else {
+                    throw UsageError(message: "invalid origin '\(origin)': expected webhook, import, backfill or admin")
+                }
+                originFilter = o
+            }
             let database = try common.open(try await common.settings())
-            for row in try database.inboxRows(status: filter, limit: limit) {
+            for row in try database.inboxRows(status: filter, origin: originFilter, limit: limit) {
                 let status = row.status.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)
                 let origin = row.origin.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)
                 var line = "\(row.receivedAt)  \(status)  \(origin)  \(row.eventId)  \(row.type)"

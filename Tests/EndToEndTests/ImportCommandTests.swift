@@ -124,6 +124,13 @@ struct ImportCommandTests {
         #expect(try database.column("SELECT customer_key || ' ' || partner_key FROM customers ORDER BY 1") == ["k0 p", "k1 p", "k2 p"])
         let (_, again, _) = try DaemonProcess.run(["import", file, "--db", path])
         #expect(again.contains("3 duplicate(s) already in the inbox: customer 3"), "\(again)")
+        let (_, listed, _) = try DaemonProcess.run(["events", "list", "--origin", "import", "--db", path])
+        #expect(listed.split(separator: "\n").filter { $0.contains(" import ") && $0.contains("attributiond.import") }.count == 3,
+                "\(listed)")
+        #expect(try DaemonProcess.run(["events", "list", "--origin", "webhook", "--db", path]).1.isEmpty)
+        #expect(try DaemonProcess.run(["events", "list", "--origin", "mail", "--db", path]).0 == 2)
+        let (_, status, _) = try DaemonProcess.run(["status", "--db", path])
+        #expect(status.contains("by origin: webhook 0, import 3, backfill 0, admin 0"), "\(status)")
     }
 
     @Test("standard input is read like a file; --dry-run counts and stores nothing")
