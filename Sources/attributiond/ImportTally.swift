@@ -41,7 +41,8 @@ struct ImportTally {
 }
 
 /// A progress line on stderr for long runs: nothing for the first two seconds,
-/// then at most one line a second (rewritten in place on a terminal).
+/// then one a second rewritten in place on a terminal, or one line every ten
+/// seconds into a log (journald, a file), which a long import would flood.
 final class ProgressLine {
     private let start = ContinuousClock.now
     private var last = ContinuousClock.now
@@ -51,7 +52,7 @@ final class ProgressLine {
     /// Shows `text()` if it is time to; `text` gets the seconds elapsed.
     func update(_ text: (Double) -> String) {
         let now = ContinuousClock.now
-        guard now - start >= .seconds(2), now - last >= .seconds(1) else { return }
+        guard now - start >= .seconds(2), now - last >= (terminal || !shown ? .seconds(1) : .seconds(10)) else { return }
         last = now
         shown = true
         let elapsed = Double((now - start).components.seconds) + Double((now - start).components.attoseconds) / 1e18
