@@ -15,6 +15,8 @@ public struct CheckoutSessionSnapshot: Sendable, Equatable {
     /// Why a `gspk_` reference gave no partner (empty, not base64, not UTF-8), for the log and a metric.
     public var undecodableReference: String?
     public var livemode: Bool
+    /// Promotion codes among `discounts`: partner evidence when they are a partner's.
+    public var promotionCodes: [PromotionCodeRef]
 
     public init(event: StripeEvent) throws(SnapshotError) {
         let o = event.object
@@ -36,5 +38,6 @@ public struct CheckoutSessionSnapshot: Sendable, Equatable {
             customerKey = keys.customerKey ?? reference
         }
         partnerKey = keys.partnerKey ?? referred
+        promotionCodes = PromotionCodeRef.all(in: o, version: event.version, livemode: livemode)
     }
 }

@@ -9,6 +9,8 @@ public enum EventSnapshot: Sendable, Equatable {
     case invoicePayment(InvoicePaymentLink)
     case dispute(DisputeSnapshot)
     case checkoutSession(CheckoutSessionSnapshot)
+    case promotionCode(PromotionCodeSnapshot)
+    case discount(DiscountSnapshot)
     case signup(LocalEvent.Signup, EventVersion)
     case partnerProfile(LocalEvent.PartnerProfile, EventVersion)
     case settings(LocalEvent.Settings, EventVersion)
@@ -34,6 +36,10 @@ public enum EventSnapshot: Sendable, Equatable {
             self = .dispute(try DisputeSnapshot(event: event))
         case "checkout.session.completed", "checkout.session.async_payment_succeeded":
             self = .checkoutSession(try CheckoutSessionSnapshot(event: event))
+        case "promotion_code.created", "promotion_code.updated":
+            self = .promotionCode(try PromotionCodeSnapshot(event: event))
+        case "customer.discount.created", "customer.discount.updated":
+            self = .discount(DiscountSnapshot(event: event))
         case "invoice_payment.paid":
             self = .invoicePayment(try InvoicePaymentLink(event: event))
         case LocalEvent.signupType:

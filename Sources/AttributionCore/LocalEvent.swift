@@ -42,18 +42,26 @@ public enum LocalEvent {
         public var partnerKey: String
         public var name: String?
         public var email: String?
+        /// Promotion code texts mapped to this partner by this event (exact, case-sensitive);
+        /// codes mapped by earlier events stay mapped unless a later event maps them elsewhere.
+        public var promotionCodes: [String]
 
-        enum CodingKeys: String, CodingKey { case partnerKey = "partner_key", name, email }
+        enum CodingKeys: String, CodingKey {
+            case partnerKey = "partner_key", name, email, promotionCodes = "promotion_codes"
+        }
 
-        public init(partnerKey: String, name: String? = nil, email: String? = nil) {
+        public init(partnerKey: String, name: String? = nil, email: String? = nil, promotionCodes: [String] = []) {
             self.partnerKey = partnerKey
             self.name = name
             self.email = email
+            self.promotionCodes = promotionCodes
         }
 
         public init(event: StripeEvent) throws(SnapshotError) {
             guard let key = event.object["partner_key"]?.string else { throw .missingField("partner_key") }
-            self.init(partnerKey: key, name: event.object["name"]?.string, email: event.object["email"]?.string)
+            let codes = (event.object["promotion_codes"]?.array ?? []).compactMap(\.string)
+            self.init(partnerKey: key, name: event.object["name"]?.string, email: event.object["email"]?.string,
+                      promotionCodes: codes)
         }
     }
 

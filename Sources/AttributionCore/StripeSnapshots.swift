@@ -15,6 +15,8 @@ public struct CustomerSnapshot: Sendable, Equatable {
     /// there is: any snapshot with details wins them, whatever order they arrive
     /// in, while `deletedAt` still merges.
     public var isDeletionStub: Bool
+    /// Promotion codes of its discount (older API versions embed it): partner evidence.
+    public var promotionCodes: [PromotionCodeRef]
 
     public init(event: StripeEvent) throws(SnapshotError) {
         let o = event.object
@@ -29,6 +31,7 @@ public struct CustomerSnapshot: Sendable, Equatable {
         deletedAt = deleted ? event.created : nil
         isDeletionStub = deleted && o["email"] == nil && o["name"] == nil
         version = isDeletionStub ? EventVersion(created: .min, rank: event.version.rank, eventId: event.id) : event.version
+        promotionCodes = PromotionCodeRef.all(in: o, version: event.version, livemode: livemode)
     }
 }
 
@@ -94,6 +97,8 @@ public struct SubscriptionSnapshot: Sendable, Equatable {
     public var deleted: Bool
     /// `metadata.customer_key` / `partner_key`: evidence for its customer (Checkout's `subscription_data.metadata`).
     public var keys: AttributionKeys
+    /// Promotion codes of its discounts: partner evidence for its customer.
+    public var promotionCodes: [PromotionCodeRef]
 
     public init(event: StripeEvent) throws(SnapshotError) {
         let o = event.object
@@ -139,6 +144,7 @@ public struct SubscriptionSnapshot: Sendable, Equatable {
         livemode = o["livemode"]?.bool ?? event.livemode
         deleted = event.type == "customer.subscription.deleted"
         keys = AttributionKeys(metadata: o["metadata"])
+        promotionCodes = PromotionCodeRef.all(in: o, version: event.version, livemode: livemode)
     }
 }
 
@@ -155,6 +161,8 @@ public struct InvoiceSnapshot: Sendable, Equatable {
     public var paymentIntentId: String?
     public var livemode: Bool
     public var paidAt: Int64
+    /// Promotion codes of its discounts: partner evidence for its customer.
+    public var promotionCodes: [PromotionCodeRef]
 
     public init(event: StripeEvent) throws(SnapshotError) {
         let o = event.object
@@ -174,6 +182,7 @@ public struct InvoiceSnapshot: Sendable, Equatable {
         paymentIntentId = o["payment_intent"]?.idValue
         livemode = o["livemode"]?.bool ?? event.livemode
         paidAt = o["status_transitions"]?["paid_at"]?.int ?? o["created"]?.int ?? event.created
+        promotionCodes = PromotionCodeRef.all(in: o, version: event.version, livemode: livemode)
     }
 }
 

@@ -23,14 +23,14 @@ extension AppDatabase {
     /// A name or email left out keeps the value the partner already has, so
     /// `partners add KEY --email E` does not erase the name.
     @discardableResult
-    public func recordPartner(key: String, name: String?, email: String?, settings: ApplySettings,
-                              now: Int64) async throws(StoreError) -> PartnerRow {
+    public func recordPartner(key: String, name: String?, email: String?, promotionCodes: [String] = [],
+                              settings: ApplySettings, now: Int64) async throws(StoreError) -> PartnerRow {
         guard !key.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw StoreError.failed("cannot add the partner: the partner key is empty")
         }
         let existing = try partner(key: key)
         let profile = LocalEvent.PartnerProfile(partnerKey: key, name: name ?? existing?.name,
-                                                email: email ?? existing?.email)
+                                                email: email ?? existing?.email, promotionCodes: promotionCodes)
         // Each call is a new event, and a later profile must replace an earlier one: profiles
         // of the same `now` are ordered by event id, so the id carries the wall clock in
         // nanoseconds (fixed width, so text order is time order), then a random tie-breaker.
@@ -49,6 +49,26 @@ extension AppDatabase {
         }
         guard let row = try partner(key: key) else { throw StoreError.failed("cannot add partner \(key): not recorded") }
         return row
+    }
+
+    /// The promotion codes that are the partner's now (by metadata or mapping), and
+    /// the code texts mapped to it that no promotion code seen so far has.
+    public func promotionCodes(partner: String) throws(StoreError) -> (codes: [String], waiting: [String]) {
+        do {
+            return try writer.read { db in
+                let codes = try String.fetchAll(db, sql: """
+                    SELECT coalesce(code, promotion_code_id) FROM promotion_codes WHERE partner_key = ? ORDER BY 1
+                    """, arguments: [partner])
+                let waiting = try String.fetchAll(db, sql: """
+                    SELECT m.code FROM fact_promotion_code_mappings AS m
+                    WHERE m.partner_key = ? AND NOT EXISTS (SELECT 1 FROM fact_promotion_codes f WHERE f.code = m.code)
+                    ORDER BY 1
+                    """, arguments: [partner])
+                return (codes, waiting)
+            }
+        } catch {
+            throw StoreError.wrap(error, "read the promotion codes of partner \(partner)")
+        }
     }
 
     /// Every known partner, by key.

@@ -223,6 +223,7 @@ extension AppDatabase {
         "fact_customers", "fact_charges", "fact_subscriptions", "fact_invoices", "fact_invoice_payments",
         "fact_keys", "fact_key_links", "fact_identity_partners", "fact_partner_first", "fact_partner_profiles",
         "fact_disputes",
+        "fact_promotion_codes", "fact_promotion_code_mappings", "fact_discounts", "promotion_codes",
         "derivation_settings",
     ]
 }

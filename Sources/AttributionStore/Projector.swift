@@ -27,6 +27,8 @@ struct Projector {
         case .invoicePayment(let link): try applyInvoicePayment(link)
         case .dispute(let d): try applyDispute(d)
         case .checkoutSession(let s): try applyCheckoutSession(s)
+        case .promotionCode(let p): try applyPromotionCode(p)
+        case .discount(let d): try applyDiscount(d)
         case .signup(let s, let version): try applySignup(s, version: version)
         case .partnerProfile(let p, let version): try applyPartnerProfile(p, version: version)
         case .settings(let s, let version): try applySettings(s, version: version)
@@ -50,6 +52,7 @@ struct Projector {
         }
         try recomputeCustomers(keys: [s.keys.customerKey].compactMap { $0 }, customers: [s.id],
                                newPartner: s.keys.partnerKey)
+        try noteDiscounts(s.promotionCodes, customer: s.id, version: s.version)
     }
 
     // MARK: Charges and invoices
@@ -80,6 +83,7 @@ struct Projector {
             try linkPayment(invoice: i.id, payer: payer)
         }
         try noteKeys(i.keys, customer: i.customerId, transaction: i.id, version: i.version, livemode: i.livemode)
+        try noteDiscounts(i.promotionCodes, customer: i.customerId, version: i.version)
         try recomputeInvoiceTransaction(i.id)
     }
 
@@ -129,6 +133,11 @@ struct Projector {
     /// partner evidence at the event's time. It creates no transaction.
     private mutating func applyCheckoutSession(_ s: CheckoutSessionSnapshot) throws {
         if let why = s.undecodableReference { unresolved.append((kind: "gspk_undecodable", detail: "session \(s.id): \(why)")) }
+        if !s.promotionCodes.isEmpty && s.customerId == nil {
+            unresolved.append((kind: "session_without_customer",
+                               detail: "session \(s.id) used a promotion code but names no customer"))
+        }
+        try noteDiscounts(s.promotionCodes, customer: s.customerId, version: s.version)
         guard s.customerKey != nil || s.partnerKey != nil else { return }
         guard s.customerKey != nil || s.customerId != nil else {
             unresolved.append((kind: "session_without_customer",
@@ -166,6 +175,7 @@ struct Projector {
         if s.keys.customerKey != nil || s.keys.partnerKey != nil, let customer = s.customerId {
             try noteKeys(s.keys, customer: customer, transaction: nil, version: s.version, livemode: s.livemode, priority: 0)
         }
+        try noteDiscounts(s.promotionCodes, customer: s.customerId, version: s.version)
     }
 
     // MARK: Local events (signups and partner profiles)
@@ -177,7 +187,7 @@ struct Projector {
         try recomputeCustomers(keys: [s.customerKey], customers: [], newPartner: s.partnerKey)
     }
 
-    private func applyPartnerProfile(_ p: LocalEvent.PartnerProfile, version: EventVersion) throws {
+    private mutating func applyPartnerProfile(_ p: LocalEvent.PartnerProfile, version: EventVersion) throws {
         try db.run("""
             INSERT INTO fact_partner_profiles (partner_key, v_created, v_event, name, email) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (partner_key) DO UPDATE SET
@@ -190,6 +200,8 @@ struct Projector {
         if try !addEvidence(kind: "partner", identity: p.partnerKey, partner: p.partnerKey, version: version, source: "admin") {
             try recomputePartner(p.partnerKey)
         }
+        try applyPromotionCodeMappings(p, version: version)
+        try recomputePromotionCodes(texts: p.promotionCodes)
     }
 
     // MARK: Facts shared by several events
@@ -213,7 +225,7 @@ struct Projector {
     /// when this is its earliest evidence (true). Otherwise the row, which
     /// depends only on the earliest evidence and the profile, cannot have changed.
     @discardableResult
-    private func addEvidence(kind: String, identity: String, partner: String, version: EventVersion,
+    func addEvidence(kind: String, identity: String, partner: String, version: EventVersion,
                              source: String) throws -> Bool {
         if kind == "key" || kind == "customer" {
             try db.run(Self.identityPartnerUpsert, kind, identity, version.created, partner)

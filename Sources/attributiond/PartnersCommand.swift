@@ -14,15 +14,23 @@ struct PartnersCommand: AsyncParsableCommand {
         @Argument(help: "The partner key, as in referral links and Stripe metadata.") var key: String
         @Option(help: "Display name.") var name: String?
         @Option(help: "Contact email.") var email: String?
+        @Option(name: .customLong("promotion-code"),
+                help: "A Stripe promotion code's text (exact, case-sensitive) that attributes its customers to this partner; repeatable.")
+        var promotionCodes: [String] = []
 
         func run() async throws {
             guard !key.trimmingCharacters(in: .whitespaces).isEmpty else {
                 throw UsageError(message: "invalid partner key: it is empty")
             }
+            if let blank = promotionCodes.first(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+                throw UsageError(message: "invalid promotion code '\(blank)': it is empty")
+            }
             let settings = try await common.settings()
             let row = try await common.open(settings).recordPartner(key: key, name: name, email: email,
+                                                                    promotionCodes: promotionCodes,
                                                                     settings: settings.apply, now: now())
             print("partner \(row.partnerKey): name \(row.name ?? "-"), email \(row.email ?? "-")")
+            for code in promotionCodes { print("promotion code \(code) attributes its customers to \(row.partnerKey)") }
         }
     }
 
@@ -58,6 +66,9 @@ struct PartnersCommand: AsyncParsableCommand {
                 created_at:  \(p.createdAt)
                 customers:   \(p.customers)
                 """)
+            let promos = try database.promotionCodes(partner: key)
+            let shown = promos.codes + promos.waiting.map { "\($0) (not seen in Stripe yet)" }
+            print("promotion codes: \(shown.isEmpty ? "none" : shown.joined(separator: ", "))")
             let rules = try database.rewardRules().filter { $0.partnerKey == nil || $0.partnerKey == key }
             print(rules.isEmpty ? "rules:       none (commission 0)" : "rules:")
             for rule in rules {

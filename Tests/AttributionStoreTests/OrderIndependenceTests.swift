@@ -122,6 +122,27 @@ enum Population {
                                    paymentIntent: pi))
             events.append(E.invoicePayment(event: id("evt"), created: t + 3, invoice: inv, paymentIntent: pi))
         }
+        // Promotion codes: one with a partner in its metadata that later changes hands, one mapped by
+        // an administrator, one never seen; discounts and Checkout sessions that use them.
+        events.append(PromotionCodeTests.promotionCode(event: id("evt"), created: 900, id: "promo_meta", code: "META",
+                                                       partner: "p_beta"))
+        if Bool.random(using: &rng) {
+            events.append(PromotionCodeTests.promotionCode(event: id("evt"), type: "promotion_code.updated", created: 1_500,
+                                                           id: "promo_meta", code: "META", partner: "p_gamma"))
+        }
+        events.append(PromotionCodeTests.promotionCode(event: id("evt"), created: 900, id: "promo_mapped", code: "MAPPED"))
+        events.append(try! LocalEvent.envelope(id: "partner_p_acme_mapping", type: LocalEvent.partnerType, created: 950,
+                                               object: LocalEvent.PartnerProfile(partnerKey: "p_acme", promotionCodes: ["MAPPED"])))
+        for c in 0..<6 where Bool.random(using: &rng) {
+            let code = ["promo_meta", "promo_mapped", "promo_never"].randomElement(using: &rng)!
+            events.append(PromotionCodeTests.discount(event: id("evt"), created: 1_000 + c * 10 + Int.random(in: -8...8, using: &rng),
+                                                      customer: "cus_\(c)", promotionCode: code))
+        }
+        for c in [1, 4] where Bool.random(using: &rng) {
+            let reference = Bool.random(using: &rng) ? CheckoutSessionTests.gspk(partners.randomElement(using: &rng)!) : nil
+            events.append(try! CheckoutSessionTests.session(event: id("evt"), created: 1_000 + c * 10 + 2, customer: "cus_\(c)",
+                                                            reference: reference))
+        }
         // Anonymous charges that carry their own keys.
         events += charge(id: "ch_anon_1", customer: nil, key: nil, at: 2_000, partner: "p_beta", rng: &rng, id: { id("evt") })
         events += charge(id: "ch_newkey", customer: nil, key: "walkin@example.com", at: 2_001, partner: "p_gamma",

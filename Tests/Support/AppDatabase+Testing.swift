@@ -23,7 +23,7 @@ extension AppDatabase {
             let tables = [
                 "customers": "customer_key, stripe_customer_id, partner_key, email, name, livemode, created_at, updated_at, deleted_at",
                 "partners": "*", "transactions": "*", "subscriptions": "*",
-                "attributed_transactions": "*",
+                "attributed_transactions": "*", "promotion_codes": "*",
             ]
             for (table, columns) in tables {
                 out[table] = try Row.fetchAll(db, sql: "SELECT \(columns) FROM \(table)").map { row in
