@@ -3,7 +3,10 @@ import Foundation
 /// The realistic run of Stripe events that `send-test-events` delivers: a
 /// customer with `customer_key` and `partner_key`, a paid charge with a
 /// `product_key`, its partial refund, a subscription created then updated,
-/// a duplicate delivery and a badly signed one.
+/// a duplicate delivery and a badly signed one; then two sales made with no
+/// code on the business's side: a Payment Link sale whose
+/// `client_reference_id` is a `gspk_` reference, and a sale with a partner's
+/// promotion code.
 ///
 /// Every id carries `runId`, so runs never collide with each other or with
 /// real Stripe data, and the checks can look for exactly this run's rows.
@@ -21,6 +24,15 @@ public struct TestEventSequence: Sendable {
     public let productKey = "product_test_suite"
     public var chargeId: String { "ch_test_\(runId)" }
     public var subscriptionId: String { "sub_test_\(runId)" }
+    /// The Payment Link sale: its customer and charge, and the partner its `gspk_` reference names.
+    public var linkCustomerId: String { "cus_test_\(runId)_link" }
+    public var linkChargeId: String { "ch_test_\(runId)_link" }
+    public let linkPartnerKey = "partner_test_link"
+    /// The promotion-code sale: the code (its metadata names the partner), its customer and charge.
+    public var promotionCodeId: String { "promo_test_\(runId)" }
+    public var promoCustomerId: String { "cus_test_\(runId)_promo" }
+    public var promoChargeId: String { "ch_test_\(runId)_promo" }
+    public let promoPartnerKey = "partner_test_promo"
     public let amount: Int64 = 4900
     public let refunded: Int64 = 1500
     public let currency = "usd"
@@ -60,7 +72,58 @@ public struct TestEventSequence: Sendable {
             TestDelivery(name: "customer.subscription.updated", event: subscriptionUpdated, expectation: .accepted),
             TestDelivery(name: "duplicate charge.succeeded", event: charge, expectation: .duplicate),
             TestDelivery(name: "bad signature", event: forged, expectation: .rejected),
+        ] + paymentLinkSale() + promotionCodeSale()
+    }
+
+    /// A Payment Link opened with `?client_reference_id=gspk_…`: the session names the partner, the charge follows.
+    private func paymentLinkSale() -> [TestDelivery] {
+        let reference = "gspk_" + Data(linkPartnerKey.utf8).base64EncodedString()
+        return [
+            TestDelivery(name: "customer.created (Payment Link buyer)", event: event("customer.created", offset: 6,
+                         object: plainCustomer(linkCustomerId)), expectation: .accepted),
+            TestDelivery(name: "checkout.session.completed (gspk_ reference)", event: event(
+                "checkout.session.completed", offset: 7, object: [
+                    "id": "cs_test_\(runId)", "object": "checkout.session", "mode": "payment", "status": "complete",
+                    "payment_status": "paid", "customer": linkCustomerId, "client_reference_id": reference,
+                    "payment_link": "plink_test_suite", "amount_total": amount, "currency": currency,
+                    "created": start + 7, "livemode": false, "metadata": [:] as [String: Any],
+                ]), expectation: .accepted),
+            TestDelivery(name: "charge.succeeded (Payment Link)", event: event("charge.succeeded", offset: 8,
+                         object: plainCharge(linkChargeId, customer: linkCustomerId, at: start + 8)), expectation: .accepted),
         ]
+    }
+
+    /// A partner's promotion code (its metadata names the partner), used by a new customer.
+    private func promotionCodeSale() -> [TestDelivery] {
+        [
+            TestDelivery(name: "promotion_code.created", event: event("promotion_code.created", offset: 9, object: [
+                "id": promotionCodeId, "object": "promotion_code", "code": "TESTSUITE\(runId.uppercased())",
+                "active": true, "created": start + 9, "livemode": false,
+                "metadata": ["partner_key": promoPartnerKey],
+                "promotion": ["coupon": "co_test_suite", "type": "coupon"],
+            ]), expectation: .accepted),
+            TestDelivery(name: "customer.created (promotion code buyer)", event: event("customer.created", offset: 10,
+                         object: plainCustomer(promoCustomerId)), expectation: .accepted),
+            TestDelivery(name: "customer.discount.created", event: event("customer.discount.created", offset: 11, object: [
+                "id": "di_test_\(runId)", "object": "discount", "customer": promoCustomerId,
+                "promotion_code": promotionCodeId, "start": start + 11, "end": NSNull(),
+                "source": ["coupon": "co_test_suite", "type": "coupon"],
+            ]), expectation: .accepted),
+            TestDelivery(name: "charge.succeeded (promotion code)", event: event("charge.succeeded", offset: 12,
+                         object: plainCharge(promoChargeId, customer: promoCustomerId, at: start + 12)), expectation: .accepted),
+        ]
+    }
+
+    private func plainCustomer(_ id: String) -> [String: Any] {
+        ["id": id, "object": "customer", "email": NSNull(), "name": "Test Suite Buyer", "created": start,
+         "livemode": false, "metadata": [:] as [String: Any]]
+    }
+
+    private func plainCharge(_ id: String, customer: String, at created: Int64) -> [String: Any] {
+        ["id": id, "object": "charge", "amount": amount, "amount_captured": amount, "amount_refunded": 0,
+         "captured": true, "currency": currency, "customer": customer, "paid": true, "refunded": false,
+         "status": "succeeded", "created": created, "livemode": false, "description": "attributiond test suite",
+         "metadata": [:] as [String: Any]]
     }
 
     private func chargeObject(refunded: Int64) -> [String: Any] {

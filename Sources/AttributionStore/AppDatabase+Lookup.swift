@@ -41,3 +41,14 @@ extension AppDatabase {
         }
     }
 }
+
+extension AppDatabase {
+    /// The partner a transaction counts for (`attributed_transactions`), or nil when it is
+    /// unattributed or not there.
+    public func attributedPartner(ofTransaction id: String) throws -> String? {
+        try writer.read { db in
+            try String.fetchOne(db, sql: "SELECT partner_key FROM attributed_transactions WHERE transaction_id = ?",
+                                arguments: [id])
+        }
+    }
+}

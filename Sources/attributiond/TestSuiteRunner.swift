@@ -122,6 +122,13 @@ struct TestSuiteRunner: Sendable {
             TestSuiteCheck("subscription \(s.subscriptionId) updated to active at \(s.amount) per month",
                            passed: matches(subscription, ["status": "active", "amount": "\(s.amount)", "interval": "month"]),
                            detail: describe(subscription, ["status", "amount", "interval"])),
+            attributed(s.linkChargeId, to: s.linkPartnerKey, through: "a Payment Link's gspk_ reference"),
+            attributed(s.promoChargeId, to: s.promoPartnerKey, through: "promotion code \(s.promotionCodeId)"),
         ]
+        func attributed(_ charge: String, to partner: String, through way: String) -> TestSuiteCheck {
+            let found = try? database.attributedPartner(ofTransaction: charge)
+            return TestSuiteCheck("transaction \(charge) attributed to \(partner) through \(way)",
+                                  passed: found == .some(partner), detail: "partner \((found ?? nil) ?? "NULL")")
+        }
     }
 }

@@ -11,6 +11,8 @@ import Testing
         #expect(deliveries.map(\.event.type) == [
             "customer.created", "charge.succeeded", "charge.refunded", "customer.subscription.created",
             "customer.subscription.updated", "charge.succeeded", "customer.updated",
+            "customer.created", "checkout.session.completed", "charge.succeeded",
+            "promotion_code.created", "customer.created", "customer.discount.created", "charge.succeeded",
         ])
         for delivery in deliveries {
             let event = try StripeEvent.decode(delivery.event.body)
@@ -42,6 +44,17 @@ import Testing
             let header = delivery.signature(secret: "whsec_right", timestamp: 1_700_000_100)
             let verified = (try? verifier.verify(payload: delivery.event.body, header: header, now: 1_700_000_100)) != nil
             #expect(verified == (delivery.expectation != .rejected), "\(delivery.name)")
+        }
+    }
+
+    @Test func theCodelessSalesNameTheirPartnersOnlyThroughTheSessionAndTheCode() throws {
+        let events = try sequence.deliveries().map { try StripeEvent.decode($0.event.body) }
+        let session = try CheckoutSessionSnapshot(event: events[8])
+        #expect(session.partnerKey == sequence.linkPartnerKey && session.customerId == sequence.linkCustomerId)
+        #expect(try PromotionCodeSnapshot(event: events[10]).partnerKey == sequence.promoPartnerKey)
+        #expect(DiscountSnapshot(event: events[12]).promotionCode?.id == sequence.promotionCodeId)
+        for i in [7, 9, 11, 13] {
+            #expect(AttributionKeys(metadata: events[i].object["metadata"]) == AttributionKeys(), "\(events[i].type)")
         }
     }
 

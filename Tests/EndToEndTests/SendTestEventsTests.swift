@@ -14,14 +14,14 @@ import Testing
                                                 "--db", database], environment: ["STRIPE_WEBHOOK_SECRET": secret])
         #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
         let lines = result.stdout.split(separator: "\n")
-        #expect(lines.filter { $0.hasPrefix("✓ ") }.count == 12)
+        #expect(lines.filter { $0.hasPrefix("✓ ") }.count == 21)
         #expect(!lines.contains { $0.hasPrefix("✗ ") })
-        #expect(result.stdout.contains("all 12 checks passed"))
+        #expect(result.stdout.contains("all 21 checks passed"))
 
         #expect(try daemon.stop() == 0)
         let logs = daemon.stderr
         // One info line per delivery outcome, with ids, never the secret or the body.
-        #expect(logs.components(separatedBy: "webhook accepted").count - 1 == 5)
+        #expect(logs.components(separatedBy: "webhook accepted").count - 1 == 12)
         #expect(logs.contains("webhook duplicate"))
         #expect(logs.contains("webhook refused"))
         #expect(!logs.contains(secret))
@@ -48,6 +48,7 @@ import Testing
         #expect(result.status == 1)
         #expect(result.stdout.contains("✗ customer.created accepted: HTTP 400"))
         #expect(result.stdout.contains("✓ bad signature rejected with 400"))
+        #expect(result.stdout.contains("✗ transaction ch_test_") && result.stdout.contains("through promotion code"))
         #expect(result.stderr.contains("checks failed"))
         #expect(try daemon.stop() == 0)
     }
