@@ -89,6 +89,28 @@ struct PromotionCodeTests {
         #expect(try db.domainDump() == before)
     }
 
+    @Test("Stripe's own promotion_code and discount objects, older and newer API shapes, through .updated events",
+          arguments: ["2025-02-24.acacia", "2026-07-29.dahlia"])
+    func fixtureShapes(version: String) async throws {
+        var code = try Fixtures.json("openapi/promotion_code.acacia-dahlia.json")[version] as! [String: Any]
+        code["id"] = "promo_fx"
+        code["metadata"] = ["partner_key": "p_fx"]
+        code["livemode"] = true
+        var discount = try Fixtures.json("openapi/discount.acacia-dahlia.json")[version] as! [String: Any]
+        discount["customer"] = "cus_fx"
+        discount["promotion_code"] = "promo_fx"
+        let events = [
+            E.envelope(id: "pc1", type: "promotion_code.updated", created: 90, apiVersion: version, object: code),
+            E.customer(event: "c1", created: 100, id: "cus_fx"),
+            E.envelope(id: "d1", type: "customer.discount.updated", created: 101, apiVersion: version, object: discount),
+        ]
+        for order in [events, events.reversed()] {
+            let db = try await state(order)
+            #expect(try partner(ofCustomer: "cus_fx", in: db) == "p_fx")
+            #expect(try db.row("SELECT code, livemode FROM promotion_codes") == ["code": "FALL20", "livemode": "1"])
+        }
+    }
+
     @Test("a code that changes hands moves the customers whose evidence it is")
     func codeChangesHands() async throws {
         let events = [
