@@ -188,6 +188,30 @@ struct StoreTroubleTests {
         #expect(try post(daemon, event("evt_ro_1")) == 200)
         #expect(try daemon.stop() == 0)
     }
+
+    @Test("backup onto a full filesystem, into a missing directory, or onto the database itself: one line, exit 1, nothing left behind",
+          .enabled(if: canMount, "cannot mount a tmpfs here (needs root)"))
+    func backupTrouble() async throws {
+        let work = try TemporaryDirectory()
+        let database = work.path + "/attribution.sqlite"
+        let db = try AppDatabase.open(path: database)
+        // About 3 MB of inbox: more than the 1 MB filesystem below holds.
+        try await db.deliver((0..<30).map { event("evt_backup_\($0)", metadataBytes: 100_000) })
+        let mountPoint = try TemporaryDirectory()
+        #expect(Self.run("/bin/mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", mountPoint.path]) == 0)
+        defer { Self.run("/bin/umount", ["-l", mountPoint.path]) }
+
+        let full = try DaemonProcess.run(["backup", mountPoint.path + "/copy.sqlite", "--db", database])
+        #expect(full.0 == 1, "\(full.1)\(full.2)")
+        #expect(full.2.split(separator: "\n").count == 1 && full.2.contains("cannot back up"), "\(full.2)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: mountPoint.path).isEmpty, "nothing half-written is left")
+
+        let missing = try DaemonProcess.run(["backup", work.path + "/no/such/dir/copy.sqlite", "--db", database])
+        #expect(missing.0 == 1 && missing.2.contains("does not exist"), "\(missing.2)")
+        let itself = try DaemonProcess.run(["backup", database, "--db", database])
+        #expect(itself.0 == 1 && itself.2.contains("the database itself"), "\(itself.2)")
+        #expect(try AppDatabase.open(path: database, readonly: true).count("inbox_events") == 30, "the database is untouched")
+    }
 }
 
 extension DaemonProcess {
