@@ -10,7 +10,8 @@ struct Attributiond: AsyncParsableCommand {
         version: Version.current,
         subcommands: [ServeCommand.self, MigrateCommand.self, EventsCommand.self, StatusCommand.self,
                       ReportCommand.self, PartnersCommand.self, RewardsCommand.self, CustomersCommand.self,
-                      SendTestEventsCommand.self, BackupCommand.self, SettingsCommand.self]
+                      SendTestEventsCommand.self, BackupCommand.self, SettingsCommand.self,
+                      PayoutsCommand.self, BalancesCommand.self]
     )
 
     /// Exit codes of SPEC §6: 0 ok, 1 failure at run time, 2 bad usage or configuration.
