@@ -644,6 +644,8 @@ CREATE INDEX fact_invoices_key_paid ON fact_invoices (customer_key, paid_at, inv
 
 -- Existing transactions get their commissions when the database is next opened.
 INSERT OR IGNORE INTO ledger_dirty SELECT 't', transaction_id FROM transactions;
+INSERT OR IGNORE INTO ledger_dirty SELECT 'k', customer_key FROM customers WHERE customer_key IS NOT NULL;
+INSERT OR IGNORE INTO ledger_dirty SELECT 'c', stripe_customer_id FROM customers WHERE stripe_customer_id IS NOT NULL;
 """#),
         ("0013_payouts", #"""
 -- attributiond schema: payouts, what each commission was paid, and balances (SPEC §7).

@@ -143,7 +143,20 @@ extension Projector {
         if (before ?? nil) == nil, (after ?? nil) != nil {
             selfReferrals.append("customer \(id) has its partner's email: its commissions are held until 'customers approve \(id)'")
         }
-        try db.run("INSERT OR IGNORE INTO ledger_dirty SELECT 't', transaction_id FROM transactions WHERE \(column) = ?", id)
+        // Its transactions, by either of its identities (a charge may name only the Stripe customer).
+        var keys = kind == "k" ? [id] : [], customers = kind == "c" ? [id] : []
+        for row in try db.all("SELECT customer_key, stripe_customer_id FROM customers WHERE \(column) = ?", id,
+                              as: { (key: try $0[0] as String?, customer: try $0[1] as String?) }) {
+            if let key = row.key { keys.append(key) }
+            if let customer = row.customer { customers.append(customer) }
+        }
+        for key in Set(keys) {
+            try db.run("INSERT OR IGNORE INTO ledger_dirty SELECT 't', transaction_id FROM transactions WHERE customer_key = ?", key)
+        }
+        for customer in Set(customers) {
+            try db.run("INSERT OR IGNORE INTO ledger_dirty SELECT 't', transaction_id FROM transactions WHERE stripe_customer_id = ?",
+                       customer)
+        }
     }
 
     /// A new payment can push others of its customer past a `--payments N`
