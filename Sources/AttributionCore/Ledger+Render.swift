@@ -65,4 +65,24 @@ public enum LedgerRender {
         }
         return (rows.map { $0 + "\n" }.joined(), rows.count, missing)
     }
+
+    /// The export's rows as JSON, amounts as in the CSV (major units, decimal strings).
+    public static func exportJSON(_ p: PayoutDetail) throws -> String {
+        try StableJSON.text(p.lines.map { ExportLine(payoutId: p.payoutId, line: $0) })
+    }
+
+    struct ExportLine: Encodable {
+        var payoutId: String, partnerKey: String, name: String?, email: String?, currency: String, amount: String
+        enum CodingKeys: String, CodingKey {
+            case payoutId = "payout_id", partnerKey = "partner_key", name, email, currency, amount
+        }
+        init(payoutId: String, line: PayoutDetail.Line) {
+            self.payoutId = payoutId
+            partnerKey = line.partnerKey
+            name = line.name
+            email = line.email
+            currency = line.currency
+            amount = Money.decimalText(line.amount, currency: line.currency)
+        }
+    }
 }

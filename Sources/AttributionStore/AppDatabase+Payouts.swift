@@ -28,8 +28,9 @@ extension AppDatabase {
     }
 
     /// Records the payout of `request` (one admin event), or returns nil when nothing is due (nothing recorded).
-    public func createPayout(_ request: PayoutRequest, now: Int64) throws(StoreError) -> Payout? {
-        let id = "po_\(now)_\(String(UInt32.random(in: .min ... .max), radix: 16))"
+    /// `id`: tests fix it; by default `po_<seconds>_<random hex>`.
+    public func createPayout(_ request: PayoutRequest, now: Int64, id: String? = nil) throws(StoreError) -> Payout? {
+        let id = id ?? "po_\(now)_\(String(UInt32.random(in: .min ... .max), radix: 16))"
         var planned: Payout?
         do {
             try recordAdminEvent(type: LocalEvent.payoutType, prefix: "payout", now: now) { db in

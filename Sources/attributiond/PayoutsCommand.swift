@@ -123,25 +123,10 @@ struct PayoutsCommand: AsyncParsableCommand {
                 print(file.text, terminator: "")
             case "json":
                 for partner in missing { warn("partner \(partner) has no email") }
-                print(try StableJSON.text(payout.lines.map { ExportLine(payoutId: payout.payoutId, line: $0) }))
+                print(try LedgerRender.exportJSON(payout))
             default:
                 for partner in missing { warn("partner \(partner) has no email") }
                 print(LedgerRender.exportCSV(payout), terminator: "")
-            }
-        }
-
-        struct ExportLine: Encodable {
-            var payoutId: String, partnerKey: String, name: String?, email: String?, currency: String, amount: String
-            enum CodingKeys: String, CodingKey {
-                case payoutId = "payout_id", partnerKey = "partner_key", name, email, currency, amount
-            }
-            init(payoutId: String, line: PayoutDetail.Line) {
-                self.payoutId = payoutId
-                partnerKey = line.partnerKey
-                name = line.name
-                email = line.email
-                currency = line.currency
-                amount = Money.decimalText(line.amount, currency: line.currency)
             }
         }
     }
