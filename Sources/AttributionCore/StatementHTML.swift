@@ -29,7 +29,7 @@ extension PartnerStatement {
         return """
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8">
-            <title>PartnerStatement \(esc(partnerKey)) \(esc(periodText))</title>
+            <title>Statement \(esc(partnerKey)) \(esc(periodText))</title>
             <style>
             @page { size: A4; margin: 18mm 16mm; }
             body { font: 10.5pt/1.45 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #1d2433; margin: 0 auto; max-width: 178mm; }
