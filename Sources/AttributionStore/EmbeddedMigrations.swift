@@ -600,36 +600,51 @@ CREATE TABLE ledger_dirty (
     PRIMARY KEY (kind, id)
 ) STRICT, WITHOUT ROWID;
 
+-- The triggers test for an existing row rather than use INSERT OR IGNORE: inside a trigger,
+-- the outer statement's conflict policy (an upsert's) overrides the trigger's own.
 CREATE TRIGGER ledger_transaction_inserted AFTER INSERT ON transactions BEGIN
-    INSERT OR IGNORE INTO ledger_dirty VALUES ('t', NEW.transaction_id);
+    INSERT INTO ledger_dirty SELECT 't', NEW.transaction_id
+        WHERE NOT EXISTS (SELECT 1 FROM ledger_dirty WHERE kind = 't' AND id = NEW.transaction_id);
 END;
 CREATE TRIGGER ledger_transaction_updated AFTER UPDATE ON transactions BEGIN
-    INSERT OR IGNORE INTO ledger_dirty VALUES ('t', NEW.transaction_id);
+    INSERT INTO ledger_dirty SELECT 't', NEW.transaction_id
+        WHERE NOT EXISTS (SELECT 1 FROM ledger_dirty WHERE kind = 't' AND id = NEW.transaction_id);
 END;
 CREATE TRIGGER ledger_transaction_deleted AFTER DELETE ON transactions BEGIN
-    INSERT OR IGNORE INTO ledger_dirty VALUES ('t', OLD.transaction_id);
+    INSERT INTO ledger_dirty SELECT 't', OLD.transaction_id
+        WHERE NOT EXISTS (SELECT 1 FROM ledger_dirty WHERE kind = 't' AND id = OLD.transaction_id);
 END;
 CREATE TRIGGER ledger_customer_inserted AFTER INSERT ON customers BEGIN
-    INSERT OR IGNORE INTO ledger_dirty SELECT 'k', NEW.customer_key WHERE NEW.customer_key IS NOT NULL;
-    INSERT OR IGNORE INTO ledger_dirty SELECT 'c', NEW.stripe_customer_id WHERE NEW.stripe_customer_id IS NOT NULL;
+    INSERT INTO ledger_dirty SELECT 'k', NEW.customer_key WHERE NEW.customer_key IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM ledger_dirty WHERE kind = 'k' AND id = NEW.customer_key);
+    INSERT INTO ledger_dirty SELECT 'c', NEW.stripe_customer_id WHERE NEW.stripe_customer_id IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM ledger_dirty WHERE kind = 'c' AND id = NEW.stripe_customer_id);
 END;
 CREATE TRIGGER ledger_customer_updated AFTER UPDATE OF customer_key, stripe_customer_id, partner_key, email ON customers
 WHEN OLD.customer_key IS NOT NEW.customer_key OR OLD.stripe_customer_id IS NOT NEW.stripe_customer_id
   OR OLD.partner_key IS NOT NEW.partner_key OR OLD.email IS NOT NEW.email BEGIN
-    INSERT OR IGNORE INTO ledger_dirty SELECT 'k', OLD.customer_key WHERE OLD.customer_key IS NOT NULL;
-    INSERT OR IGNORE INTO ledger_dirty SELECT 'c', OLD.stripe_customer_id WHERE OLD.stripe_customer_id IS NOT NULL;
-    INSERT OR IGNORE INTO ledger_dirty SELECT 'k', NEW.customer_key WHERE NEW.customer_key IS NOT NULL;
-    INSERT OR IGNORE INTO ledger_dirty SELECT 'c', NEW.stripe_customer_id WHERE NEW.stripe_customer_id IS NOT NULL;
+    INSERT INTO ledger_dirty SELECT 'k', OLD.customer_key WHERE OLD.customer_key IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM ledger_dirty WHERE kind = 'k' AND id = OLD.customer_key);
+    INSERT INTO ledger_dirty SELECT 'c', OLD.stripe_customer_id WHERE OLD.stripe_customer_id IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM ledger_dirty WHERE kind = 'c' AND id = OLD.stripe_customer_id);
+    INSERT INTO ledger_dirty SELECT 'k', NEW.customer_key WHERE NEW.customer_key IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM ledger_dirty WHERE kind = 'k' AND id = NEW.customer_key);
+    INSERT INTO ledger_dirty SELECT 'c', NEW.stripe_customer_id WHERE NEW.stripe_customer_id IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM ledger_dirty WHERE kind = 'c' AND id = NEW.stripe_customer_id);
 END;
 CREATE TRIGGER ledger_customer_deleted AFTER DELETE ON customers BEGIN
-    INSERT OR IGNORE INTO ledger_dirty SELECT 'k', OLD.customer_key WHERE OLD.customer_key IS NOT NULL;
-    INSERT OR IGNORE INTO ledger_dirty SELECT 'c', OLD.stripe_customer_id WHERE OLD.stripe_customer_id IS NOT NULL;
+    INSERT INTO ledger_dirty SELECT 'k', OLD.customer_key WHERE OLD.customer_key IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM ledger_dirty WHERE kind = 'k' AND id = OLD.customer_key);
+    INSERT INTO ledger_dirty SELECT 'c', OLD.stripe_customer_id WHERE OLD.stripe_customer_id IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM ledger_dirty WHERE kind = 'c' AND id = OLD.stripe_customer_id);
 END;
 CREATE TRIGGER ledger_partner_inserted AFTER INSERT ON partners WHEN NEW.email IS NOT NULL BEGIN
-    INSERT OR IGNORE INTO ledger_dirty VALUES ('p', NEW.partner_key);
+    INSERT INTO ledger_dirty SELECT 'p', NEW.partner_key
+        WHERE NOT EXISTS (SELECT 1 FROM ledger_dirty WHERE kind = 'p' AND id = NEW.partner_key);
 END;
 CREATE TRIGGER ledger_partner_updated AFTER UPDATE OF email ON partners WHEN OLD.email IS NOT NEW.email BEGIN
-    INSERT OR IGNORE INTO ledger_dirty VALUES ('p', NEW.partner_key);
+    INSERT INTO ledger_dirty SELECT 'p', NEW.partner_key
+        WHERE NOT EXISTS (SELECT 1 FROM ledger_dirty WHERE kind = 'p' AND id = NEW.partner_key);
 END;
 
 -- The limits count a customer's paid charges (or invoices) in order.
