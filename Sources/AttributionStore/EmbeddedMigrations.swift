@@ -600,29 +600,37 @@ CREATE TABLE ledger_dirty (
     PRIMARY KEY (kind, id)
 ) STRICT, WITHOUT ROWID;
 
+-- While a rebuild swaps the shadow's tables in, it holds a row here: the copied rows
+-- come with their commissions, and marking them all would only slow the swap.
+CREATE TABLE ledger_pause (id INTEGER PRIMARY KEY CHECK (id = 1)) STRICT;
+
 -- The triggers test for an existing row rather than use INSERT OR IGNORE: inside a trigger,
 -- the outer statement's conflict policy (an upsert's) overrides the trigger's own.
-CREATE TRIGGER ledger_transaction_inserted AFTER INSERT ON transactions BEGIN
+CREATE TRIGGER ledger_transaction_inserted AFTER INSERT ON transactions
+WHEN NOT EXISTS (SELECT 1 FROM ledger_pause) BEGIN
     INSERT INTO ledger_dirty SELECT 't', NEW.transaction_id
         WHERE NOT EXISTS (SELECT 1 FROM ledger_dirty WHERE kind = 't' AND id = NEW.transaction_id);
 END;
-CREATE TRIGGER ledger_transaction_updated AFTER UPDATE ON transactions BEGIN
+CREATE TRIGGER ledger_transaction_updated AFTER UPDATE ON transactions
+WHEN NOT EXISTS (SELECT 1 FROM ledger_pause) BEGIN
     INSERT INTO ledger_dirty SELECT 't', NEW.transaction_id
         WHERE NOT EXISTS (SELECT 1 FROM ledger_dirty WHERE kind = 't' AND id = NEW.transaction_id);
 END;
-CREATE TRIGGER ledger_transaction_deleted AFTER DELETE ON transactions BEGIN
+CREATE TRIGGER ledger_transaction_deleted AFTER DELETE ON transactions
+WHEN NOT EXISTS (SELECT 1 FROM ledger_pause) BEGIN
     INSERT INTO ledger_dirty SELECT 't', OLD.transaction_id
         WHERE NOT EXISTS (SELECT 1 FROM ledger_dirty WHERE kind = 't' AND id = OLD.transaction_id);
 END;
-CREATE TRIGGER ledger_customer_inserted AFTER INSERT ON customers BEGIN
+CREATE TRIGGER ledger_customer_inserted AFTER INSERT ON customers
+WHEN NOT EXISTS (SELECT 1 FROM ledger_pause) BEGIN
     INSERT INTO ledger_dirty SELECT 'k', NEW.customer_key WHERE NEW.customer_key IS NOT NULL
         AND NOT EXISTS (SELECT 1 FROM ledger_dirty WHERE kind = 'k' AND id = NEW.customer_key);
     INSERT INTO ledger_dirty SELECT 'c', NEW.stripe_customer_id WHERE NEW.stripe_customer_id IS NOT NULL
         AND NOT EXISTS (SELECT 1 FROM ledger_dirty WHERE kind = 'c' AND id = NEW.stripe_customer_id);
 END;
 CREATE TRIGGER ledger_customer_updated AFTER UPDATE OF customer_key, stripe_customer_id, partner_key, email ON customers
-WHEN OLD.customer_key IS NOT NEW.customer_key OR OLD.stripe_customer_id IS NOT NEW.stripe_customer_id
-  OR OLD.partner_key IS NOT NEW.partner_key OR OLD.email IS NOT NEW.email BEGIN
+WHEN NOT EXISTS (SELECT 1 FROM ledger_pause) AND (OLD.customer_key IS NOT NEW.customer_key OR OLD.stripe_customer_id IS NOT NEW.stripe_customer_id
+  OR OLD.partner_key IS NOT NEW.partner_key OR OLD.email IS NOT NEW.email) BEGIN
     INSERT INTO ledger_dirty SELECT 'k', OLD.customer_key WHERE OLD.customer_key IS NOT NULL
         AND NOT EXISTS (SELECT 1 FROM ledger_dirty WHERE kind = 'k' AND id = OLD.customer_key);
     INSERT INTO ledger_dirty SELECT 'c', OLD.stripe_customer_id WHERE OLD.stripe_customer_id IS NOT NULL
@@ -632,17 +640,18 @@ WHEN OLD.customer_key IS NOT NEW.customer_key OR OLD.stripe_customer_id IS NOT N
     INSERT INTO ledger_dirty SELECT 'c', NEW.stripe_customer_id WHERE NEW.stripe_customer_id IS NOT NULL
         AND NOT EXISTS (SELECT 1 FROM ledger_dirty WHERE kind = 'c' AND id = NEW.stripe_customer_id);
 END;
-CREATE TRIGGER ledger_customer_deleted AFTER DELETE ON customers BEGIN
+CREATE TRIGGER ledger_customer_deleted AFTER DELETE ON customers
+WHEN NOT EXISTS (SELECT 1 FROM ledger_pause) BEGIN
     INSERT INTO ledger_dirty SELECT 'k', OLD.customer_key WHERE OLD.customer_key IS NOT NULL
         AND NOT EXISTS (SELECT 1 FROM ledger_dirty WHERE kind = 'k' AND id = OLD.customer_key);
     INSERT INTO ledger_dirty SELECT 'c', OLD.stripe_customer_id WHERE OLD.stripe_customer_id IS NOT NULL
         AND NOT EXISTS (SELECT 1 FROM ledger_dirty WHERE kind = 'c' AND id = OLD.stripe_customer_id);
 END;
-CREATE TRIGGER ledger_partner_inserted AFTER INSERT ON partners WHEN NEW.email IS NOT NULL BEGIN
+CREATE TRIGGER ledger_partner_inserted AFTER INSERT ON partners WHEN NOT EXISTS (SELECT 1 FROM ledger_pause) AND NEW.email IS NOT NULL BEGIN
     INSERT INTO ledger_dirty SELECT 'p', NEW.partner_key
         WHERE NOT EXISTS (SELECT 1 FROM ledger_dirty WHERE kind = 'p' AND id = NEW.partner_key);
 END;
-CREATE TRIGGER ledger_partner_updated AFTER UPDATE OF email ON partners WHEN OLD.email IS NOT NEW.email BEGIN
+CREATE TRIGGER ledger_partner_updated AFTER UPDATE OF email ON partners WHEN NOT EXISTS (SELECT 1 FROM ledger_pause) AND OLD.email IS NOT NEW.email BEGIN
     INSERT INTO ledger_dirty SELECT 'p', NEW.partner_key
         WHERE NOT EXISTS (SELECT 1 FROM ledger_dirty WHERE kind = 'p' AND id = NEW.partner_key);
 END;
