@@ -14,6 +14,11 @@ public enum EventSnapshot: Sendable, Equatable {
     case signup(LocalEvent.Signup, EventVersion)
     case partnerProfile(LocalEvent.PartnerProfile, EventVersion)
     case settings(LocalEvent.Settings, EventVersion)
+    case ruleChange(LocalEvent.RuleChange, EventVersion)
+    case rewardHold(LocalEvent.RewardHold, EventVersion)
+    case approval(LocalEvent.Approval, EventVersion)
+    case payout(Payout, EventVersion)
+    case payoutMark(LocalEvent.PayoutMark, EventVersion)
     case ignored
 
     /// Parses a raw body, as the inbox keeps it, straight to its snapshot.
@@ -48,6 +53,11 @@ public enum EventSnapshot: Sendable, Equatable {
             self = .partnerProfile(try LocalEvent.PartnerProfile(event: event), event.version)
         case LocalEvent.settingsType:
             self = .settings(try LocalEvent.Settings(event: event), event.version)
+        case LocalEvent.rewardRuleType: self = .ruleChange(try LocalEvent.RuleChange(event: event), event.version)
+        case LocalEvent.rewardHoldType: self = .rewardHold(try LocalEvent.RewardHold(event: event), event.version)
+        case LocalEvent.approvalType: self = .approval(try LocalEvent.Approval(event: event), event.version)
+        case LocalEvent.payoutType: self = .payout(try Payout(event: event), event.version)
+        case LocalEvent.payoutMarkType: self = .payoutMark(try LocalEvent.PayoutMark(event: event), event.version)
         case ImportSnapshot.type:
             // An imported object has the effect (and the order rank) of the event its state matches.
             guard let effect = ImportSnapshot.effectType(of: event.object) else { self = .ignored; return }

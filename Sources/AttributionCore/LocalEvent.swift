@@ -99,3 +99,13 @@ public enum LocalEvent {
         return #"{"id":\#(idJSON),"object":"event","type":"\#(type)","created":\#(created),"livemode":true,"data":{"object":\#(objectJSON)}}"#
     }
 }
+
+// MARK: The commission ledger (SPEC §7)
+
+extension LocalEvent {
+    public static let rewardRuleType = "attributiond.reward_rule"
+    public static let rewardHoldType = "attributiond.reward_hold"
+    public static let approvalType = "attributiond.approval"
+    public static let payoutType = "attributiond.payout"
+    public static let payoutMarkType = "attributiond.payout_mark"
+}

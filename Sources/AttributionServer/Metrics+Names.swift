@@ -7,6 +7,8 @@ enum MetricName {
     static let attributionConflicts = "attributiond_attribution_conflicts_total"
     /// Events naming an object not seen yet (label `kind`), kept until it arrives.
     static let unresolvedReferences = "attributiond_unresolved_references_total"
+    /// Customers flagged `self_referral` (their email is their partner's); their commissions are held.
+    static let selfReferrals = "attributiond_self_referrals_total"
     static let inboxPending = "attributiond_inbox_pending"
     static let oldestPendingAge = "attributiond_inbox_oldest_pending_age_seconds"
     static let applyLatency = "attributiond_apply_batch_seconds"

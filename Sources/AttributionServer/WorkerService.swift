@@ -112,6 +112,10 @@ public final class WorkerService: Service, Sendable {
             Counter(label: MetricName.unresolvedReferences, dimensions: [("kind", reference.kind)]).increment()
             logger.info("kept until it arrives: \(reference.detail)")
         }
+        for referral in result.selfReferrals {
+            Counter(label: MetricName.selfReferrals).increment()
+            logger.warning("self-referral: \(referral)")
+        }
         for conflict in result.conflicts {
             Counter(label: MetricName.attributionConflicts).increment()
             logger.warning("attribution conflict: \(conflict)")

@@ -28,6 +28,7 @@ extension AppDatabase {
     public func migrate() throws -> Int {
         let migrator = Self.migrator(secretPath: path == ":memory:" ? nil : OwnerOnlyFile.secretPath(forDatabase: path))
         try migrator.migrate(writer)
+        try settleLedgerAfterMigration()
         return try writer.read { db in try migrator.appliedIdentifiers(db).count }
     }
 

@@ -29,7 +29,9 @@ extension AppDatabase {
         do {
             if path == ":memory:" || path.isEmpty {
                 return try writer.write { db in
+                    try db.execute(sql: "INSERT OR IGNORE INTO ledger_pause VALUES (1)")
                     for table in Self.derivedTables { try db.execute(sql: "DELETE FROM \(table)") }
+                    try db.execute(sql: "DELETE FROM ledger_pause")
                     var result = BatchResult()
                     var after: Int64 = -1
                     let statements = Statements(memoizing: db)
@@ -130,10 +132,13 @@ extension AppDatabase {
             try db.execute(sql: "ATTACH DATABASE ? AS rebuild", arguments: [shadowPath])
             defer { try? db.execute(sql: "DETACH DATABASE rebuild") }
             try db.inTransaction(.immediate) {
+                // The copied rows come with their commissions: the ledger's triggers are paused meanwhile.
+                try db.execute(sql: "INSERT OR IGNORE INTO main.ledger_pause VALUES (1)")
                 for table in Self.derivedTables {
                     try db.execute(sql: "DELETE FROM main.\(table)")
                     try db.execute(sql: "INSERT INTO main.\(table) SELECT * FROM rebuild.\(table)")
                 }
+                try db.execute(sql: "DELETE FROM main.ledger_pause")
                 // The live tables now hold the shadow's state: what the worker applied since
                 // the last catch-up is applied to them directly.
                 _ = try Self.catchUp(from: db, into: Statements(memoizing: db), settings: settings,

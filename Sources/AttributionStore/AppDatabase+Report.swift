@@ -27,18 +27,18 @@ extension AppDatabase {
     }
 
     /// The report of SPEC §6. Money comes from one grouped scan of the
-    /// transactions in which each transaction's commission is computed by a
-    /// CASE built from the reward rules (most specific first), so the cost is
-    /// one pass whatever the number of partners (see `moneyTotals`).
+    /// transactions, each with its commission from the ledger (the rule in
+    /// force when it occurred, SPEC §7), so a rule changed today never moves a
+    /// past period, and the cost is one pass whatever the number of partners
+    /// (see `moneyTotals`).
     /// `splitScanAbove`: from how many transactions the scan is split over two
     /// connections (a pool only); tests lower it to cover the split.
     public func report(_ request: ReportRequest,
                        splitScanAbove: Int64 = AppDatabase.parallelScanThreshold) throws(StoreError) -> Report {
         do {
             let bounds = try Self.bounds(of: request)
-            let rules = RewardRules(try rewardRules())
             // Money first (possibly on two connections at once), then the counts in one read.
-            let money = try moneyTotals(mode: request.mode, from: bounds.from, to: bounds.to, rules: rules,
+            let money = try moneyTotals(mode: request.mode, from: bounds.from, to: bounds.to,
                                         splitAbove: splitScanAbove)
             return try writer.read { db in try Self.report(request, bounds: bounds, money: money, in: db) }
         } catch {
@@ -121,31 +121,5 @@ extension AppDatabase {
         case .test: return "\(column) = 0"
         case .all: return "1"
         }
-    }
-
-    /// A CASE over the columns of `attributed_transactions` giving each row's
-    /// commission: the first applicable rule, most specific first, exactly as
-    /// `RewardRules.rule(partner:product:currency:)` chooses it. Percentages round
-    /// half away from zero (net amounts are never negative, so `+ 5000` is enough).
-    static func commissionCase(_ rules: RewardRules) -> (String, StatementArguments) {
-        var sql = "CASE WHEN partner_key IS NULL THEN 0"
-        var arguments: StatementArguments = []
-        for rule in rules.ordered {
-            var conditions: [String] = []
-            if let partner = rule.partnerKey { conditions.append("partner_key = ?"); arguments += [partner] }
-            if let product = rule.productKey { conditions.append("product_key = ?"); arguments += [product] }
-            switch rule.reward {
-            case .percent(let bps):
-                sql += " WHEN \(conditions.isEmpty ? "1" : conditions.joined(separator: " AND "))"
-                    + " THEN (net_amount * ? + 5000) / 10000"
-                arguments += [bps]
-            case .flat(let amount, let currency):
-                conditions.append("currency = ?")
-                arguments += [currency.lowercased()]
-                sql += " WHEN \(conditions.joined(separator: " AND ")) THEN ?"
-                arguments += [amount]
-            }
-        }
-        return (sql + " ELSE 0 END", arguments)
     }
 }

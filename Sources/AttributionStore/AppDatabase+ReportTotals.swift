@@ -22,7 +22,7 @@ extension AppDatabase {
     /// Below this many rows one scan is fast enough and splitting costs more than it saves.
     public static let parallelScanThreshold: Int64 = 200_000
 
-    func moneyTotals(mode: ReportMode, from: String?, to: String?, rules: RewardRules,
+    func moneyTotals(mode: ReportMode, from: String?, to: String?,
                      splitAbove: Int64) throws -> [MoneyKey: CurrencyTotals] {
         let (low, high) = try writer.read { db in
             // Two subqueries: SQLite answers a lone min() or max() from the b-tree's ends, not by a scan.
@@ -39,7 +39,7 @@ extension AppDatabase {
         DispatchQueue.concurrentPerform(iterations: ranges.count) { i in
             let result = Result {
                 try writer.read { db in
-                    try Self.moneyTotals(in: db, mode: mode, from: from, to: to, rules: rules, rowids: ranges[i])
+                    try Self.moneyTotals(in: db, mode: mode, from: from, to: to, rowids: ranges[i])
                 }
             }
             results.withLock { $0.append(result) }
@@ -53,10 +53,9 @@ extension AppDatabase {
         return merged
     }
 
-    static func moneyTotals(in db: Database, mode: ReportMode, from: String?, to: String?, rules: RewardRules,
+    static func moneyTotals(in db: Database, mode: ReportMode, from: String?, to: String?,
                             rowids: ClosedRange<Int64>) throws -> [MoneyKey: CurrencyTotals] {
-        let (commissionSQL, commissionArguments) = commissionCase(rules)
-        var arguments = commissionArguments
+        var arguments: StatementArguments = []
         var conditions = [modeCondition(mode, table: "t"), "t.rowid BETWEEN ? AND ?"]
         arguments += [rowids.lowerBound, rowids.upperBound]
         if let from { conditions.append("t.occurred_at >= ?"); arguments += [from] }
@@ -64,14 +63,16 @@ extension AppDatabase {
         // One row per transaction, summed here: with a few hundred groups at most,
         // SQLite's GROUP BY sorted every row first, which was over half the report's time.
         let statement = try db.makeStatement(sql: """
-            SELECT partner_key, currency, amount, amount_refunded, net_amount, \(commissionSQL) AS commission
+            SELECT partner_key, currency, amount, amount_refunded, net_amount, commission
             FROM (
                 SELECT CASE WHEN cs.id IS NOT NULL THEN cs.partner_key
                             WHEN ck.id IS NOT NULL THEN ck.partner_key
                             ELSE t.partner_key END AS partner_key,
                        t.product_key, t.currency, t.amount, t.amount_refunded,
-                       max(t.amount - t.amount_refunded - t.amount_disputed, 0) AS net_amount
+                       max(t.amount - t.amount_refunded - t.amount_disputed, 0) AS net_amount,
+                       coalesce(lc.commission, 0) AS commission
                 FROM transactions t
+                LEFT JOIN ledger_commissions lc ON lc.transaction_id = t.transaction_id
                 LEFT JOIN customers cs ON cs.stripe_customer_id = t.stripe_customer_id
                 LEFT JOIN customers ck ON cs.id IS NULL AND ck.customer_key = t.customer_key
                 WHERE \(conditions.joined(separator: " AND "))

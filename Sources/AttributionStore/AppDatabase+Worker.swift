@@ -11,6 +11,8 @@ public struct BatchResult: Sendable, Equatable {
     public var conflicts: [String] = []
     /// References to objects not seen yet, by kind (a dispute of an unknown charge, …): kept until they arrive.
     public var unresolved: [(kind: String, detail: String)] = []
+    /// Customers newly flagged as self-referrals, whose commissions are held until approved.
+    public var selfReferrals: [String] = []
     /// The batch committed early to let the intake write; more events may be due.
     public var yielded = false
     /// Every event applied or ignored, in order, for logs and metrics.
@@ -163,11 +165,13 @@ extension AppDatabase {
         var outcome = ApplyOutcome.ignored
         var conflicts: [String] = []
         var unresolved: [(kind: String, detail: String)] = []
+        var selfReferrals: [String] = []
         func write(_ snapshot: EventSnapshot) throws {
             var projector = Projector(db: db, settings: settings)
             outcome = try projector.apply(snapshot)
             conflicts = projector.conflicts
             unresolved = projector.unresolved
+            selfReferrals = projector.selfReferrals
             try db.run("""
                 UPDATE inbox_events SET status = ?, applied_at = ?, last_error = NULL, next_attempt_at = NULL
                 WHERE seq = ?
@@ -188,6 +192,7 @@ extension AppDatabase {
             }
             result.conflicts += conflicts
             result.unresolved += unresolved
+            result.selfReferrals += selfReferrals
             result.outcomes.append((eventId, type, outcome))
             if outcome == .applied { result.applied.append(eventId) } else { result.ignored.append(eventId) }
         } catch {
@@ -217,7 +222,7 @@ extension AppDatabase {
         }
     }
 
-    /// Tables re-derived from the inbox (everything but the inbox, reward rules and the key-value settings).
+    /// Tables re-derived from the inbox (everything but the inbox and the key-value settings).
     static let derivedTables = [
         "customers", "partners", "transactions", "subscriptions",
         "fact_customers", "fact_charges", "fact_subscriptions", "fact_invoices", "fact_invoice_payments",
@@ -225,6 +230,10 @@ extension AppDatabase {
         "fact_disputes",
         "fact_promotion_codes", "fact_promotion_code_mappings", "fact_discounts", "promotion_codes",
         "derivation_settings",
+        "reward_rules", "reward_hold", "fact_approvals", "ledger_commissions",
+        "payouts", "payout_lines", "payout_items", "fact_payout_marks",
+        // Last: the swap's inserts into the tables above fill it through triggers; the shadow's copy is empty.
+        "ledger_dirty",
     ]
 }
 

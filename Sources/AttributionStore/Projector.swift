@@ -12,6 +12,8 @@ struct Projector {
     var conflicts: [String] = []
     /// References to objects not seen yet (kept until they arrive); logged and counted by kind.
     var unresolved: [(kind: String, detail: String)] = []
+    /// Customers newly flagged as self-referrals (their email is their partner's); logged and counted.
+    var selfReferrals: [String] = []
 
     init(db: Statements, settings: ApplySettings) {
         self.db = db
@@ -32,8 +34,14 @@ struct Projector {
         case .signup(let s, let version): try applySignup(s, version: version)
         case .partnerProfile(let p, let version): try applyPartnerProfile(p, version: version)
         case .settings(let s, let version): try applySettings(s, version: version)
+        case .ruleChange(let r, let version): try applyRuleChange(r, version: version)
+        case .rewardHold(let h, let version): try applyRewardHold(h, version: version)
+        case .approval(let a, let version): try applyApproval(a, version: version)
+        case .payout(let p, let version): try applyPayout(p, version: version)
+        case .payoutMark(let m, let version): try applyPayoutMark(m, version: version)
         case .ignored: return .ignored
         }
+        try settleLedger()
         return .applied
     }
 

@@ -2,11 +2,11 @@ import ArgumentParser
 import AttributionCore
 import AttributionStore
 
-/// `attributiond customers add|show`: signups recorded by hand, and lookups.
+/// `attributiond customers add|show|approve`: signups recorded by hand, lookups, and approvals of self-referrals.
 struct CustomersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "customers", abstract: "Record a signup with its partner, or show a customer.",
-        subcommands: [Add.self, Show.self])
+        subcommands: [Add.self, Show.self, Approve.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -66,6 +66,23 @@ struct CustomersCommand: AsyncParsableCommand {
                 updated_at:         \(c.updatedAt)
                 deleted_at:         \(c.deletedAt ?? "-")
                 """)
+        }
+    }
+
+    struct Approve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Approve a customer flagged self_referral: its held commissions become payable (the flag stays).")
+        @OptionGroup var common: CommonOptions
+        @Argument(help: "The customer key or Stripe customer id (cus_…).") var key: String
+
+        func run() async throws {
+            switch try common.open(try await common.settings()).approveCustomer(key, now: now()) {
+            case .approved(let flagged):
+                print(flagged ? "customer \(key) approved: its held commissions are released"
+                              : "customer \(key) approved (it is not flagged self_referral; nothing was held)")
+            case .alreadyApproved(let at):
+                print("customer \(key) was approved at \(at): unchanged")
+            }
         }
     }
 }

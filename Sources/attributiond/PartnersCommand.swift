@@ -5,7 +5,7 @@ import AttributionStore
 /// `attributiond partners add|list|show`: the partners the business works with.
 struct PartnersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "partners", abstract: "Add, list and show partners.", subcommands: [Add.self, List.self, Show.self])
+        commandName: "partners", abstract: "Add, list and show partners.", subcommands: [Add.self, List.self, Show.self, PartnersStatementCommand.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

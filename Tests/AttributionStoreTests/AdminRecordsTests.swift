@@ -7,8 +7,9 @@ import Testing
 @Suite struct AdminRecordsTests {
     let now: Int64 = 1_793_491_200
 
-    @Test func settingARuleReplacesTheRuleOfTheSameScope() throws {
+    @Test func settingARuleSupersedesTheRuleOfTheSameScope() async throws {
         let db = try AppDatabase.makeEmpty()
+        try await db.recordPartner(key: "p_acme", name: "Acme", email: nil, settings: ApplySettings(), now: now)
         #expect(try db.setRewardRule(RewardRule(partnerKey: "p_acme", reward: .percent(bps: 1000))) == false)
         #expect(try db.setRewardRule(RewardRule(reward: .percent(bps: 500))) == false)
         #expect(try db.setRewardRule(RewardRule(partnerKey: "p_acme", reward: .flat(amount: 500, currency: "USD"))) == true)

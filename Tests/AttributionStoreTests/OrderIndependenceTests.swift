@@ -147,6 +147,54 @@ enum Population {
         events += charge(id: "ch_anon_1", customer: nil, key: nil, at: 2_000, partner: "p_beta", rng: &rng, id: { id("evt") })
         events += charge(id: "ch_newkey", customer: nil, key: "walkin@example.com", at: 2_001, partner: "p_gamma",
                          rng: &rng, id: { id("evt") })
+        events += ledgerEvents(using: &rng)
+        return events
+    }
+
+    /// Admin events of the commission ledger (SPEC §7): rules in time with limits and an end,
+    /// the hold period, a partner email that makes a customer a self-referral and maybe its
+    /// approval, and payouts, one paid and one voided, whatever order they arrive in.
+    static func ledgerEvents(using rng: inout SplitMix64) -> [String] {
+        func admin(_ id: String, _ type: String, _ created: Int64, _ object: some Encodable) -> String {
+            try! LocalEvent.envelope(id: id, type: type, created: created, object: object)
+        }
+        typealias Rule = LocalEvent.RuleChange
+        var events = [
+            admin("reward_0_a", LocalEvent.rewardRuleType, 0,
+                  Rule(partnerKey: nil, productKey: nil, reward: .percent(bps: 1000), effectiveFrom: 0)),
+            admin("reward_1001_b", LocalEvent.rewardRuleType, 1001,
+                  Rule(partnerKey: "p_acme", productKey: nil, reward: .percent(bps: 2000), effectiveFrom: 1015,
+                       maxPayments: 2)),
+            admin("reward_1002_c", LocalEvent.rewardRuleType, 1002,
+                  Rule(partnerKey: nil, productKey: "pro", reward: .flat(amount: 300, currency: "usd"), effectiveFrom: 0,
+                       maxMonths: 1)),
+            admin("reward_1003_d", LocalEvent.rewardRuleType, 1003,
+                  Rule(partnerKey: "p_beta", productKey: nil, reward: nil, effectiveFrom: 1030)),
+            // Same effective_from and recorded_at as b: the greater id decides.
+            admin("reward_1001_e", LocalEvent.rewardRuleType, 1001,
+                  Rule(partnerKey: "p_acme", productKey: nil, reward: .percent(bps: 2500), effectiveFrom: 1015)),
+            admin("hold_1004", LocalEvent.rewardHoldType, 1004, LocalEvent.RewardHold(days: 7)),
+            admin("partner_p_acme_email", LocalEvent.partnerType, 1005,
+                  LocalEvent.PartnerProfile(partnerKey: "p_acme", name: "Acme", email: " SECOND3@x")),
+        ]
+        if Bool.random(using: &rng) {
+            events.append(admin("approval_1006", LocalEvent.approvalType, 1006,
+                                LocalEvent.Approval(customerKey: "cust3@example.com")))
+        }
+        let items = [Payout.Item(transactionId: "ch_0_0", partnerKey: "p_acme", currency: "usd", amount: 150,
+                                 occurredAt: "1970-01-01T00:16:45Z"),
+                     Payout.Item(transactionId: "ch_gone", partnerKey: "p_beta", currency: "eur", amount: 99,
+                                 occurredAt: "1970-01-01T00:16:46Z")]
+        for (n, mark) in ["paid", "voided"].enumerated() {
+            let id = "po_test_\(n)"
+            events.append(admin("payout_1010_\(n)", LocalEvent.payoutType, 1010,
+                                Payout(payoutId: id, asOf: 1009, holdDays: 7,
+                                       lines: [Payout.Line(partnerKey: "p_acme", currency: "usd", amount: 150),
+                                               Payout.Line(partnerKey: "p_beta", currency: "eur", amount: 99)],
+                                       items: items)))
+            events.append(admin("payout_mark_1011_\(n)", LocalEvent.payoutMarkType, 1011,
+                                LocalEvent.PayoutMark(payoutId: id, kind: mark, reference: "ref \(n)")))
+        }
         return events
     }
 

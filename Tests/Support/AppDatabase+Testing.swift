@@ -21,9 +21,12 @@ extension AppDatabase {
         try writer.read { db in
             var out: [String: [String]] = [:]
             let tables = [
-                "customers": "customer_key, stripe_customer_id, partner_key, email, name, livemode, created_at, updated_at, deleted_at",
+                "customers": "customer_key, stripe_customer_id, partner_key, email, name, livemode, created_at, updated_at, deleted_at, flag, approved_at",
                 "partners": "*", "transactions": "*", "subscriptions": "*",
                 "attributed_transactions": "*", "promotion_codes": "*",
+                // The commission ledger (SPEC §7).
+                "reward_rules": "*", "reward_hold": "*", "commissions": "*", "partner_balances": "*",
+                "payouts": "*", "payout_lines": "*", "payout_items": "*",
             ]
             for (table, columns) in tables {
                 out[table] = try Row.fetchAll(db, sql: "SELECT \(columns) FROM \(table)").map { row in
