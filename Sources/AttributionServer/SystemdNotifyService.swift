@@ -26,7 +26,17 @@ public struct SystemdNotifyService: Service {
         } else {
             try? await gracefulShutdown()
         }
-        send("STOPPING=1")
+        await sendUntilQueued("STOPPING=1")
+    }
+
+    /// A state change must not be lost like a ping may be: when the receiver's queue is
+    /// full (sends never block), try again for up to a second, off the cooperative threads' way.
+    private func sendUntilQueued(_ state: String) async {
+        for _ in 0..<20 {
+            if (try? notifier.send(state)) != nil { return }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        send(state)
     }
 
     private func ping(every interval: Duration) async throws {

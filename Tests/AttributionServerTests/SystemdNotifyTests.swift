@@ -38,7 +38,9 @@ import Testing
     @Test func daemonSendsReadyThenWatchdogPingsThenStopping() async throws {
         let directory = try TemporaryDirectory()
         let listener = try DatagramListener(directory: directory)
-        let notifier = SystemdNotifier(socketPath: listener.address, watchdogInterval: .milliseconds(50))
+        // Pings 200 ms apart: under load the listener may not read for seconds, and the
+        // socket's queue (512 datagrams) must not fill before STOPPING=1.
+        let notifier = SystemdNotifier(socketPath: listener.address, watchdogInterval: .milliseconds(200))
         let app = buildApplication(settings: ServerSettings(secrets: ["whsec_test"]), database: try AppDatabase.makeEmpty(),
                                    logger: testLogger, notifier: notifier)
         try await app.test(.live) { _ in
@@ -46,7 +48,7 @@ import Testing
             #expect(seen.first?.hasPrefix("READY=1\nSTATUS=listening on ") == true)
             #expect(seen.filter { $0.contains("WATCHDOG=1") }.count >= 3)
         }
-        let last = await listener.collect(timeout: .seconds(5)) { $0.contains("STOPPING=1") }
+        let last = await listener.collect(timeout: .seconds(15)) { $0.contains("STOPPING=1") }
         #expect(last.last == "STOPPING=1")
     }
 
