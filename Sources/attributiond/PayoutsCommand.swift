@@ -48,8 +48,12 @@ struct PayoutsCommand: AsyncParsableCommand {
                 .map { Money.format($0.value.reduce(0) { $0 + $1.amount }, currency: $0.key) }
             if dryRun { print("dry run: nothing recorded") }
             var rows = [["PARTNER", "CURRENCY", "ITEMS", "AMOUNT"]]
+            // Counted in one pass: filtering the items once per line was lines × items
+            // (6.8 s in a debug build for 20,000 items over 3,000 lines).
+            var itemCounts: [String: Int] = [:]
+            for item in payout.items { itemCounts[item.partnerKey + "\u{0}" + item.currency, default: 0] += 1 }
             for l in payout.lines {
-                let items = payout.items.filter { $0.partnerKey == l.partnerKey && $0.currency == l.currency }.count
+                let items = itemCounts[l.partnerKey + "\u{0}" + l.currency] ?? 0
                 rows.append([l.partnerKey, l.currency.uppercased(), String(items), Money.format(l.amount, currency: l.currency)])
             }
             print("\(dryRun ? "would record" : "recorded") payout \(dryRun ? "" : payout.payoutId + " ")as of "
