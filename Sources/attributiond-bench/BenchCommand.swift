@@ -18,7 +18,8 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "Transactions in the report database.") var reportTransactions = 1_000_000
         @Option(help: "Charges per customer key for the hot-key rows (comma-separated).") var hotKeySizes = "1,1000,100000"
         @Option(help: "Inbox events for the rebuild row (run it with --only rebuild).") var rebuildEvents = 1_000_000
-        @Option(help: "Only these parts: ingest, apply, hotkey, report, rebuild (comma-separated; rebuild only when named).")
+        @Option(help: "Events in the import row's JSON-lines file (run it with --only import).") var importEvents = 1_000_000
+        @Option(help: "Only these parts: ingest, apply, hotkey, report, rebuild, import (comma-separated; rebuild and import only when named).")
         var only: String?
 
         func run() async throws {
@@ -37,6 +38,9 @@ struct BenchCommand: AsyncParsableCommand {
             }
             if parts.contains("rebuild") {
                 try await RebuildBench(events: rebuildEvents).run(into: &table)
+            }
+            if parts.contains("import") {
+                try await ImportBench(binaries: release, events: importEvents).run(into: &table)
             }
             if parts.contains("report") {
                 try ReportBench(binaries: release, transactions: reportTransactions).run(into: &table)
