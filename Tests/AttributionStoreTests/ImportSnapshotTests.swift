@@ -45,6 +45,20 @@ struct ImportSnapshotTests {
                 == ["import attributiond.import", "webhook charge.succeeded"])
     }
 
+    @Test("an imported promotion code whose metadata names a partner attributes the customers who use it")
+    func importedPromotionCode() async throws {
+        let db = try AppDatabase.makeEmpty()
+        let code = PromotionCodeTests.promotionCode(event: "e_pc", created: 50, id: "promo_1", code: "SAVE", partner: "p_code")
+        try await importObjects(db, [try Self.object(code)], asOf: 2_000)
+        try await db.deliver([
+            E.customer(event: "e_c2", created: 2_100, id: "cus_2"),
+            PromotionCodeTests.discount(event: "e_d", created: 2_200, customer: "cus_2", promotionCode: "promo_1"),
+        ])
+        try await apply(db)
+        #expect(try db.column("SELECT partner_key FROM promotion_codes WHERE promotion_code_id = 'promo_1'") == ["p_code"])
+        #expect(try db.column("SELECT partner_key FROM customers WHERE stripe_customer_id = 'cus_2'") == ["p_code"])
+    }
+
     @Test("an older webhook arriving after the import does not override the snapshot; a newer one does")
     func snapshotAgainstWebhooks() async throws {
         let db = try AppDatabase.makeEmpty()
