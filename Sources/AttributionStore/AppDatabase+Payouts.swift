@@ -53,7 +53,8 @@ extension AppDatabase {
         }
         let rows = try db.all("""
             SELECT transaction_id, partner_key, currency, occurred_at, commission - paid FROM ledger_rows
-            WHERE livemode = 1 AND held = 0 AND hold_until <= ?1 AND commission <> paid AND (?2 IS NULL OR partner_key = ?2)
+            WHERE livemode = 1 AND held = 0 AND commission <> paid AND (?2 IS NULL OR partner_key = ?2)
+              AND occurred_at <= (SELECT strftime('%Y-%m-%dT%H:%M:%SZ', ?1, '-' || days || ' days') FROM ledger_hold)
             ORDER BY partner_key, currency, occurred_at, transaction_id
             """, Timestamp.iso(request.asOf), request.partner, as: { c in
             Payout.Item(transactionId: try c[0], partnerKey: try c[1], currency: try c[2], amount: try c[4],
