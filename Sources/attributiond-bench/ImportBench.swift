@@ -75,11 +75,7 @@ struct ImportBench {
         try process.run()
         var peak = 0.0
         while process.isRunning {
-            if let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
-               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-               let kb = Double(line.split(separator: " ").dropFirst().first ?? "") {
-                peak = max(peak, kb / 1024)
-            }
+            if let now = residentPeakMiB(of: process.processIdentifier) { peak = max(peak, now) }
             usleep(50_000)
         }
         process.waitUntilExit()

@@ -34,13 +34,7 @@ final class ListeningProcess: @unchecked Sendable {
     }
 
     /// Peak resident memory (VmHWM) in MiB, from /proc.
-    var peakRSSMiB: Double {
-        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-              let kb = Double(line.split(separator: " ").dropFirst().first ?? "")
-        else { return 0 }
-        return kb / 1024
-    }
+    var peakRSSMiB: Double { residentPeakMiB(of: process.processIdentifier) ?? 0 }
 
     func stop() -> Int32 {
         kill(process.processIdentifier, SIGTERM)
@@ -66,4 +60,13 @@ func runCommand(_ path: String, _ arguments: [String]) throws -> (Int32, String)
 struct BenchError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+}
+
+/// A process's peak resident memory (VmHWM) in MiB, from /proc; nil once it has exited.
+func residentPeakMiB(of pid: Int32) -> Double? {
+    guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+          let kb = Double(line.split(separator: " ").dropFirst().first ?? "")
+    else { return nil }
+    return kb / 1024
 }
