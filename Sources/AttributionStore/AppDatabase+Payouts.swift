@@ -168,46 +168,17 @@ extension AppDatabase {
     }
 
     /// `partner_balances` for a mode, with partner names, by partner then currency.
-    ///
-    /// The same sums as the view, kept in Swift: the view's `GROUP BY` sorts every
-    /// commission row for a few thousand groups (2.7 s on 1,000,000 rows), as the
-    /// report's did before it summed in Swift. A test holds the two to the same rows.
     public func balances(mode: ReportMode) throws(StoreError) -> [Balance] {
         do {
             return try writer.read { db in
-                struct Key: Hashable { var partner: String, livemode: Bool, currency: String }
-                var sums: [Key: Balance] = [:]
-                let rows = try Row.fetchCursor(db, sql: """
-                    SELECT r.partner_key, r.livemode, r.currency, r.commission, r.paid, r.held,
-                           r.occurred_at > b.pending_after
-                    FROM ledger_rows r,
-                         (SELECT strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-' || days || ' days') AS pending_after
-                          FROM ledger_hold) AS b
-                    WHERE \(Self.modeCondition(mode, table: "r"))
-                    """)
-                while let row = try rows.next() {
-                    let key = Key(partner: row[0], livemode: row[1], currency: row[2])
-                    let commission: Int64 = row[3], paid: Int64 = row[4], held: Bool = row[5], pending: Bool = row[6]
-                    var b = sums[key] ?? Balance(partnerKey: key.partner, name: nil, livemode: key.livemode,
-                                                 currency: key.currency, earned: 0, pending: 0, held: 0, paid: 0, due: 0)
-                    b.earned += commission
-                    b.paid += paid
-                    if held { b.held += commission } else if pending { b.pending += commission } else { b.due += commission - paid }
-                    sums[key] = b
-                }
-                let names = try Dictionary(Row.fetchAll(db, sql: "SELECT partner_key, name FROM partners").map {
-                    (($0[0] as String), ($0[1] as String?))
-                }, uniquingKeysWith: { first, _ in first })
-                return sums.values.map { b in
-                    var b = b
-                    b.name = names[b.partnerKey] ?? nil
-                    return b
-                }.sorted { x, y in
-                    // As SQLite orders text (bytes), then live before test, then currency.
-                    if x.partnerKey != y.partnerKey { return x.partnerKey.utf8.lexicographicallyPrecedes(y.partnerKey.utf8) }
-                    if x.livemode != y.livemode { return x.livemode }
-                    return x.currency.utf8.lexicographicallyPrecedes(y.currency.utf8)
-                }
+                try db.all("""
+                    SELECT b.partner_key, p.name, b.livemode, b.currency, b.earned, b.pending, b.held, b.paid, b.due
+                    FROM partner_balances b LEFT JOIN partners p ON p.partner_key = b.partner_key
+                    WHERE \(Self.modeCondition(mode, table: "b")) ORDER BY b.partner_key, b.livemode DESC, b.currency
+                    """, as: { c in
+                    Balance(partnerKey: try c[0], name: try c[1], livemode: try c[2], currency: try c[3], earned: try c[4],
+                            pending: try c[5], held: try c[6], paid: try c[7], due: try c[8])
+                })
             }
         } catch {
             throw StoreError.wrap(error, "read the balances")
