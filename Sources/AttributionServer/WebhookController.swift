@@ -43,6 +43,12 @@ struct WebhookController: Sendable {
         } catch {
             return refuse(.notAnEvent, .badRequest, error.description, context: context)
         }
+        // Admin events (payouts, rules, signups…) enter only through the daemon's own commands:
+        // a leaked signing secret must not be enough to create a payout or a reward rule.
+        guard !event.type.hasPrefix("attributiond.") else {
+            return refuse(.notAnEvent, .badRequest, "event type \(event.type) is written by attributiond itself, never by Stripe",
+                          context: context)
+        }
         let logMeta: Logger.Metadata = [LogKey.eventId: "\(event.id)", LogKey.eventType: "\(event.type)"]
         do {
             let outcome = try await inbox.submit(NewInboxEvent(envelope: event, payload: payload))

@@ -19,7 +19,8 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "Charges per customer key for the hot-key rows (comma-separated).") var hotKeySizes = "1,1000,100000"
         @Option(help: "Inbox events for the rebuild row (run it with --only rebuild).") var rebuildEvents = 1_000_000
         @Option(help: "Events in the import row's JSON-lines file (run it with --only import).") var importEvents = 1_000_000
-        @Option(help: "Only these parts: ingest, apply, hotkey, report, rebuild, import (comma-separated; rebuild and import only when named).")
+        @Option(help: "Ignored events that the prune row deletes while intake runs (run it with --only prune).") var pruneEvents = 100_000
+        @Option(help: "Only these parts: ingest, apply, hotkey, report, rebuild, import, prune (comma-separated; rebuild, import and prune only when named).")
         var only: String?
 
         func run() async throws {
@@ -41,6 +42,10 @@ struct BenchCommand: AsyncParsableCommand {
             }
             if parts.contains("import") {
                 try await ImportBench(binaries: release, events: importEvents).run(into: &table)
+            }
+            if parts.contains("prune") {
+                try await PruneBench(binaries: release, events: pruneEvents, seconds: seconds, connections: connections)
+                    .run(into: &table)
             }
             if parts.contains("report") {
                 try ReportBench(binaries: release, transactions: reportTransactions).run(into: &table)

@@ -85,6 +85,17 @@ struct WebhookRouteTests {
         #expect(try app.database.count("inbox_events") == 0)
     }
 
+    @Test("a signed webhook carrying one of the daemon's own event types (a payout, a rule) answers 400 and writes nothing",
+          arguments: ["attributiond.payout", "attributiond.reward_rule", "attributiond.signup", "attributiond.import"])
+    func daemonOwnType(_ type: String) async throws {
+        let app = try TestApp(); defer { app.cleanup() }
+        let body = EventFactory.envelope(id: "evt_forged", type: type, created: 1_799_999_000, object: ["id": "po_1"])
+        let (status, text) = try await post(app, body: body, signature: TestApp.signed(body))
+        #expect(status == .badRequest)
+        #expect(text.contains("written by attributiond itself"))
+        #expect(try app.database.count("inbox_events") == 0)
+    }
+
     @Test("a body over the limit answers 413 and writes nothing")
     func tooLarge() async throws {
         let app = try TestApp(); defer { app.cleanup() }
