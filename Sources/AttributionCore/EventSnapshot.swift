@@ -21,6 +21,21 @@ public enum EventSnapshot: Sendable, Equatable {
     case payoutMark(LocalEvent.PayoutMark, EventVersion)
     case ignored
 
+    /// The Stripe event types the worker uses; every other Stripe type is `ignored`.
+    /// Kept with the switch below: an upgrade that adds a type here sends the
+    /// events of that type an older version ignored back to the worker.
+    public static let usedStripeTypes: Set<String> = [
+        "customer.created", "customer.updated", "customer.deleted",
+        "charge.succeeded", "charge.captured", "charge.updated", "charge.refunded", "charge.failed", "charge.expired",
+        "customer.subscription.created", "customer.subscription.updated", "customer.subscription.deleted",
+        "invoice.payment_succeeded", "invoice.paid", "invoice_payment.paid",
+        "charge.dispute.created", "charge.dispute.updated", "charge.dispute.closed",
+        "charge.dispute.funds_withdrawn", "charge.dispute.funds_reinstated",
+        "checkout.session.completed", "checkout.session.async_payment_succeeded",
+        "promotion_code.created", "promotion_code.updated",
+        "customer.discount.created", "customer.discount.updated",
+    ]
+
     /// Parses a raw body, as the inbox keeps it, straight to its snapshot.
     public init(payload: String) throws {
         try self.init(event: StripeEvent.decode(Array(payload.utf8)))

@@ -29,6 +29,7 @@ extension AppDatabase {
         let migrator = Self.migrator(secretPath: path == ":memory:" ? nil : OwnerOnlyFile.secretPath(forDatabase: path))
         try migrator.migrate(writer)
         try settleLedgerAfterMigration()
+        try requeueNewlyUsedTypes()
         return try writer.read { db in try migrator.appliedIdentifiers(db).count }
     }
 
