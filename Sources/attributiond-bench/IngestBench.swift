@@ -68,8 +68,8 @@ struct IngestBench {
     }
 
     /// One line per request: `signature<TAB>body`, distinct event ids, signed now.
-    func writeRequests(count: Int, to dir: URL) throws -> URL {
-        let url = dir.appendingPathComponent("requests.tsv")
+    func writeRequests(count: Int, to dir: URL, name: String = "requests.tsv") throws -> URL {
+        let url = dir.appendingPathComponent(name)
         _ = FileManager.default.createFile(atPath: url.path, contents: nil)
         let handle = try FileHandle(forWritingTo: url)
         defer { try? handle.close() }
