@@ -121,6 +121,7 @@ extension AppDatabase {
                                       snapshot: { try item.snapshot.get() }, in: statements, settings: settings, retry: retry,
                                       now: now, isolating: isolating, into: &result)
                 }
+                if !isolating { try Self.settleBatch(in: statements, settings: settings, into: &result) }
                 return result
             }
         }
@@ -133,6 +134,20 @@ extension AppDatabase {
         } catch {
             throw StoreError.wrap(error, "apply events")
         }
+    }
+
+    /// Without savepoints the events leave the ledger to this one settle at the
+    /// end of the batch: the commissions depend only on the final rows, so one
+    /// pass gives what a pass after each event would, and a transaction several
+    /// events touched is derived once. If it fails, the batch runs again with a
+    /// savepoint and a settle per event, which finds the event that caused it.
+    private static func settleBatch(in db: Statements, settings: ApplySettings, into result: inout BatchResult) throws {
+        var projector = Projector(db: db, settings: settings)
+        do { try projector.settleLedger() } catch {
+            if let e = error as? DatabaseError, e.isInterrupt { throw error }
+            throw EventFailedInBatch()
+        }
+        result.selfReferrals += projector.selfReferrals
     }
 
     /// The attempts of the batch's events that are still pending or failed, by
@@ -167,7 +182,7 @@ extension AppDatabase {
         var unresolved: [(kind: String, detail: String)] = []
         var selfReferrals: [String] = []
         func write(_ snapshot: EventSnapshot) throws {
-            var projector = Projector(db: db, settings: settings)
+            var projector = Projector(db: db, settings: settings, settlesEachEvent: isolating)
             outcome = try projector.apply(snapshot)
             conflicts = projector.conflicts
             unresolved = projector.unresolved

@@ -14,10 +14,15 @@ struct Projector {
     var unresolved: [(kind: String, detail: String)] = []
     /// Customers newly flagged as self-referrals (their email is their partner's); logged and counted.
     var selfReferrals: [String] = []
+    /// False when the caller settles the ledger once for many events (the worker's
+    /// batch): the triggers' `ledger_dirty` rows wait, and a transaction touched by
+    /// several events of the batch has its commission derived once.
+    var settlesEachEvent: Bool
 
-    init(db: Statements, settings: ApplySettings) {
+    init(db: Statements, settings: ApplySettings, settlesEachEvent: Bool = true) {
         self.db = db
         self.settings = settings
+        self.settlesEachEvent = settlesEachEvent
     }
 
     mutating func apply(_ snapshot: EventSnapshot) throws -> ApplyOutcome {
@@ -41,7 +46,7 @@ struct Projector {
         case .payoutMark(let m, let version): try applyPayoutMark(m, version: version)
         case .ignored: return .ignored
         }
-        try settleLedger()
+        if settlesEachEvent { try settleLedger() }
         return .applied
     }
 
