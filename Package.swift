@@ -8,7 +8,7 @@ let package = Package(
     products: [
         // The one product that ships. The benchmark below stays a target of its own
         // (`swift build --product attributiond-bench`), so no package build compiles it.
-        .executable(name: "attributiond", targets: ["attributiond"]),
+        .executable(name: "attributiond", targets: ["attributiond"])
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),

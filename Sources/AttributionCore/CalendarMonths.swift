@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Calendar months in UTC, for `--months N` windows (SPEC §7).
@@ -13,7 +13,8 @@ public enum CalendarMonths {
         var tm = tm()
         gmtime_r(&t, &tm)
         let total = Int(tm.tm_year) * 12 + Int(tm.tm_mon) + months
-        let year = total / 12, month = total % 12
+        let year = total / 12
+        let month = total % 12
         tm.tm_year = Int32(year)
         tm.tm_mon = Int32(month)
         tm.tm_mday = Int32(min(Int(tm.tm_mday), daysIn(month: month, year: year + 1900)))

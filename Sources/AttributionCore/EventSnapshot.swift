@@ -52,7 +52,7 @@ public enum EventSnapshot: Sendable, Equatable {
         case "invoice.payment_succeeded", "invoice.paid":
             self = .invoice(try InvoiceSnapshot(event: event))
         case "charge.dispute.created", "charge.dispute.updated", "charge.dispute.closed",
-             "charge.dispute.funds_withdrawn", "charge.dispute.funds_reinstated":
+            "charge.dispute.funds_withdrawn", "charge.dispute.funds_reinstated":
             self = .dispute(try DisputeSnapshot(event: event))
         case "checkout.session.completed", "checkout.session.async_payment_succeeded":
             self = .checkoutSession(try CheckoutSessionSnapshot(event: event))
@@ -75,7 +75,10 @@ public enum EventSnapshot: Sendable, Equatable {
         case LocalEvent.payoutMarkType: self = .payoutMark(try LocalEvent.PayoutMark(event: event), event.version)
         case ImportSnapshot.type:
             // An imported object has the effect (and the order rank) of the event its state matches.
-            guard let effect = ImportSnapshot.effectType(of: event.object) else { self = .ignored; return }
+            guard let effect = ImportSnapshot.effectType(of: event.object) else {
+                self = .ignored
+                return
+            }
             var matching = event
             matching.type = effect
             self = try EventSnapshot(event: matching)

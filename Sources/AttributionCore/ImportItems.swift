@@ -51,7 +51,8 @@ public enum ImportSnapshot {
     /// The raw event stored in the inbox: the object byte for byte in Stripe's event envelope.
     public static func envelope(id: String, created: Int64, livemode: Bool, objectJSON: String) -> String {
         let idJSON = String(decoding: (try? JSONEncoder().encode(id)) ?? Data(#""""#.utf8), as: UTF8.self)
-        return #"{"id":\#(idJSON),"object":"event","type":"\#(type)","created":\#(created),"livemode":\#(livemode),"data":{"object":\#(objectJSON)}}"#
+        return
+            #"{"id":\#(idJSON),"object":"event","type":"\#(type)","created":\#(created),"livemode":\#(livemode),"data":{"object":\#(objectJSON)}}"#
     }
 }
 
@@ -78,9 +79,10 @@ public struct ImportedItem: Sendable, Equatable {
         let objectType = json["object"]?.string
         if objectType == "event" { return try event(json, bytes: bytes) }
         if objectType == "list" {
-            throw .invalid(json["data"]?.array == nil
-                ? "a list page whose data is not an array"
-                : "a list page inside an array (give list pages at the top level of a file)")
+            throw .invalid(
+                json["data"]?.array == nil
+                    ? "a list page whose data is not an array"
+                    : "a list page inside an array (give list pages at the top level of a file)")
         }
         guard let objectType, ImportSnapshot.objectTypes.contains(objectType) else {
             throw .invalid("neither an Event nor a known Stripe object (object: \(objectType.map { "'\($0)'" } ?? "missing"))")
@@ -95,21 +97,26 @@ public struct ImportedItem: Sendable, Equatable {
         guard let type = json["type"]?.string, !type.isEmpty else { throw .invalid("event \(id) without a type") }
         guard let created = json["created"]?.int else { throw .invalid("event \(id) without created") }
         guard json["data"]?["object"]?.isObject == true else { throw .invalid("event \(id) without data.object") }
-        let envelope = StripeEnvelope(id: id, type: type, created: created, livemode: json["livemode"]?.bool ?? false,
-                                      apiVersion: json["api_version"]?.string)
+        let envelope = StripeEnvelope(
+            id: id, type: type, created: created, livemode: json["livemode"]?.bool ?? false,
+            apiVersion: json["api_version"]?.string)
         return ImportedItem(kind: .event, label: type, event: envelope, payload: String(decoding: bytes, as: UTF8.self))
     }
 
-    private static func snapshot(_ json: JSONValue, objectType: String, id: String, bytes: [UInt8],
-                                 asOf: Int64) throws(ImportItemError) -> ImportedItem {
+    private static func snapshot(
+        _ json: JSONValue, objectType: String, id: String, bytes: [UInt8],
+        asOf: Int64
+    ) throws(ImportItemError) -> ImportedItem {
         let eventId = ImportSnapshot.eventId(objectId: id, object: json)
         let livemode = json["livemode"]?.bool ?? false
-        let event = StripeEvent(id: eventId, type: ImportSnapshot.type, created: asOf, livemode: livemode,
-                                apiVersion: nil, object: json)
+        let event = StripeEvent(
+            id: eventId, type: ImportSnapshot.type, created: asOf, livemode: livemode,
+            apiVersion: nil, object: json)
         // An object the worker could not read would only be found dead after the import: refuse it now.
         do { _ = try EventSnapshot(event: event) } catch { throw .invalid("\(objectType) \(id): \(error)") }
-        let payload = ImportSnapshot.envelope(id: eventId, created: asOf, livemode: livemode,
-                                              objectJSON: String(decoding: bytes, as: UTF8.self))
+        let payload = ImportSnapshot.envelope(
+            id: eventId, created: asOf, livemode: livemode,
+            objectJSON: String(decoding: bytes, as: UTF8.self))
         let envelope = StripeEnvelope(id: eventId, type: ImportSnapshot.type, created: asOf, livemode: livemode, apiVersion: nil)
         return ImportedItem(kind: .snapshot, label: objectType, event: envelope, payload: payload)
     }
@@ -119,7 +126,9 @@ public struct ImportedItem: Sendable, Equatable {
 public enum ImportItemError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalid(String)
     public var description: String {
-        switch self { case .invalid(let why): why }
+        switch self {
+        case .invalid(let why): why
+        }
     }
 }
 

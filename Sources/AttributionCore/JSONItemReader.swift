@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Where bytes for `JSONItemReader` come from: a file descriptor, or memory in tests.
@@ -19,9 +19,9 @@ public struct FileDescriptorSource: ByteSource {
     public mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         while true {
             #if canImport(Glibc)
-            let n = Glibc.read(descriptor, buffer.baseAddress, buffer.count)
+                let n = Glibc.read(descriptor, buffer.baseAddress, buffer.count)
             #else
-            let n = Darwin.read(descriptor, buffer.baseAddress, buffer.count)
+                let n = Darwin.read(descriptor, buffer.baseAddress, buffer.count)
             #endif
             if n >= 0 { return n }
             if errno != EINTR { throw ReadError(errno: errno) }
@@ -124,7 +124,10 @@ public struct JSONItemReader<Source: ByteSource> {
             case .top:
                 if bytesRead == 0 && end == 0 { try skipByteOrderMark() }
                 try skipWhitespace()
-                guard let byte = try peek() else { state = .done; return nil }
+                guard let byte = try peek() else {
+                    state = .done
+                    return nil
+                }
                 if byte == UInt8(ascii: "[") {
                     try advance()
                     state = .elements(list: false, needComma: false)
@@ -135,7 +138,9 @@ public struct JSONItemReader<Source: ByteSource> {
                 }
             case .elements(let list, let needComma):
                 try skipWhitespace()
-                guard let byte = try peek() else { return fatal("truncated JSON: the file ends inside an array", at: position(nextItem: true)) }
+                guard let byte = try peek() else {
+                    return fatal("truncated JSON: the file ends inside an array", at: position(nextItem: true))
+                }
                 if byte == UInt8(ascii: "]") {
                     try advance()
                     state = list ? .listMembers : .top
@@ -183,7 +188,9 @@ public struct JSONItemReader<Source: ByteSource> {
                 return finishCapture(at: ItemPosition(item: items, line: at.line))
             }
             if !first {
-                guard byte == UInt8(ascii: ",") else { return fatal("expected ',' or '}' in an object, found '\(Self.show(byte))'", at: at) }
+                guard byte == UInt8(ascii: ",") else {
+                    return fatal("expected ',' or '}' in an object, found '\(Self.show(byte))'", at: at)
+                }
                 try advance()
                 try skipWhitespace()
                 // JSONSerialization's leniency, which the item parser shares: a trailing comma.
@@ -216,7 +223,9 @@ public struct JSONItemReader<Source: ByteSource> {
                 }
                 return nil
             }
-            guard byte == UInt8(ascii: ",") else { return fatal("expected ',' or '}' in a list page, found '\(Self.show(byte))'", at: listPosition) }
+            guard byte == UInt8(ascii: ",") else {
+                return fatal("expected ',' or '}' in a list page, found '\(Self.show(byte))'", at: listPosition)
+            }
             try advance()
             try skipWhitespace()
             if try peek() == UInt8(ascii: "}") { continue }
@@ -328,7 +337,9 @@ public struct JSONItemReader<Source: ByteSource> {
         while let byte = try peek() {
             switch byte {
             case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"): try take()
-            case UInt8(ascii: "\n"): line += 1; try take()
+            case UInt8(ascii: "\n"):
+                line += 1
+                try take()
             default: return
             }
         }
@@ -374,7 +385,7 @@ public struct JSONItemReader<Source: ByteSource> {
     private static func isScalarByte(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."):
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."):
             true
         default: false
         }

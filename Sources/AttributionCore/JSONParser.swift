@@ -52,9 +52,15 @@ struct JSONParser {
         case UInt8(ascii: "{"): return try object(build: build)
         case UInt8(ascii: "["): return try array(build: build)
         case UInt8(ascii: "\""): return .string(try string(build: build))
-        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
-        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
-        case UInt8(ascii: "n"): try literal("null"); return .null
+        case UInt8(ascii: "t"):
+            try literal("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try literal("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try literal("null")
+            return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             let number = try number()
             return build ? number : .number(0, 0)
@@ -132,7 +138,10 @@ struct JSONParser {
             if byte == UInt8(ascii: "\"") {
                 let raw = UnsafeRawBufferPointer(rebasing: bytes[start..<index])
                 // ASCII is valid UTF-8 as it stands; only other text needs validating.
-                if !build && ascii { index += 1; return "" }
+                if !build && ascii {
+                    index += 1
+                    return ""
+                }
                 let text = ascii ? String(decoding: raw, as: UTF8.self) : String(validating: raw, as: UTF8.self)
                 guard let text else { throw error("invalid UTF-8") }
                 index += 1
@@ -264,7 +273,8 @@ struct JSONParser {
 
     private mutating func skipWhitespace() {
         while let byte = peek(),
-              byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") || byte == UInt8(ascii: "\t") {
+            byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") || byte == UInt8(ascii: "\t")
+        {
             index += 1
         }
     }

@@ -4,8 +4,9 @@ public enum LedgerRender {
         guard !rows.isEmpty else { return "No commissions yet (\(mode) mode).\n" }
         var table = [["PARTNER", "NAME", "CURRENCY", "EARNED", "PENDING", "HELD", "PAID", "DUE"]]
         for b in rows {
-            table.append([b.partnerKey, b.name ?? "-", b.currency.uppercased()]
-                + [b.earned, b.pending, b.held, b.paid, b.due].map { Money.format($0, currency: b.currency) })
+            table.append(
+                [b.partnerKey, b.name ?? "-", b.currency.uppercased()]
+                    + [b.earned, b.pending, b.held, b.paid, b.due].map { Money.format($0, currency: b.currency) })
         }
         return "Partner balances, \(mode) mode\n\n" + TextTable.render(table, rightAligned: [3, 4, 5, 6, 7])
     }
@@ -13,8 +14,9 @@ public enum LedgerRender {
     public static func balancesCSV(_ rows: [Balance]) -> String {
         var lines = ["partner_key,name,livemode,currency,earned,pending,held,paid,due"]
         for b in rows {
-            lines.append(([b.partnerKey, b.name ?? "", b.livemode ? "1" : "0", b.currency]
-                + [b.earned, b.pending, b.held, b.paid, b.due].map(String.init)).map(Report.csvField).joined(separator: ","))
+            lines.append(
+                ([b.partnerKey, b.name ?? "", b.livemode ? "1" : "0", b.currency]
+                    + [b.earned, b.pending, b.held, b.paid, b.due].map(String.init)).map(Report.csvField).joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -37,8 +39,9 @@ public enum LedgerRender {
     public static func payoutCSV(_ p: PayoutDetail) -> String {
         var lines = ["payout_id,partner_key,transaction_id,occurred_at,currency,amount"]
         for i in p.items {
-            lines.append([p.payoutId, i.partnerKey, i.transactionId, i.occurredAt, i.currency, String(i.amount)]
-                .map(Report.csvField).joined(separator: ","))
+            lines.append(
+                [p.payoutId, i.partnerKey, i.transactionId, i.occurredAt, i.currency, String(i.amount)]
+                    .map(Report.csvField).joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -47,8 +50,11 @@ public enum LedgerRender {
     public static func exportCSV(_ p: PayoutDetail) -> String {
         var lines = ["payout_id,partner_key,name,email,currency,amount"]
         for l in p.lines {
-            lines.append([p.payoutId, l.partnerKey, l.name ?? "", l.email ?? "", l.currency,
-                          Money.decimalText(l.amount, currency: l.currency)].map(Report.csvField).joined(separator: ","))
+            lines.append(
+                [
+                    p.payoutId, l.partnerKey, l.name ?? "", l.email ?? "", l.currency,
+                    Money.decimalText(l.amount, currency: l.currency),
+                ].map(Report.csvField).joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -57,11 +63,18 @@ public enum LedgerRender {
     /// `recipient,amount,currency,id,note`. Lines without an email are left
     /// out and returned, for the warning.
     public static func paypal(_ p: PayoutDetail, currency: String) -> (text: String, rows: Int, withoutEmail: [String]) {
-        var rows: [String] = [], missing: [String] = []
+        var rows: [String] = []
+        var missing: [String] = []
         for l in p.lines where l.currency == currency.lowercased() {
-            guard let email = l.email, !email.isEmpty else { missing.append(l.partnerKey); continue }
-            rows.append([email, Money.decimalText(l.amount, currency: l.currency), l.currency.uppercased(),
-                         "\(p.payoutId)-\(l.partnerKey)", "Commission \(p.payoutId)"].map(Report.csvField).joined(separator: ","))
+            guard let email = l.email, !email.isEmpty else {
+                missing.append(l.partnerKey)
+                continue
+            }
+            rows.append(
+                [
+                    email, Money.decimalText(l.amount, currency: l.currency), l.currency.uppercased(),
+                    "\(p.payoutId)-\(l.partnerKey)", "Commission \(p.payoutId)",
+                ].map(Report.csvField).joined(separator: ","))
         }
         return (rows.map { $0 + "\n" }.joined(), rows.count, missing)
     }

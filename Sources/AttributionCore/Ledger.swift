@@ -17,8 +17,10 @@ public struct Balance: Sendable, Equatable, Codable {
         case partnerKey = "partner_key", name, livemode, currency, earned, pending, held, paid, due
     }
 
-    public init(partnerKey: String, name: String?, livemode: Bool, currency: String, earned: Int64, pending: Int64,
-                held: Int64, paid: Int64, due: Int64) {
+    public init(
+        partnerKey: String, name: String?, livemode: Bool, currency: String, earned: Int64, pending: Int64,
+        held: Int64, paid: Int64, due: Int64
+    ) {
         self.partnerKey = partnerKey
         self.name = name
         self.livemode = livemode
@@ -67,8 +69,10 @@ public struct PayoutDetail: Sendable, Equatable, Codable {
         case paidAt = "paid_at", reference, lines, items
     }
 
-    public init(payoutId: String, createdAt: String, asOf: String, holdDays: Int, status: String, paidAt: String?,
-                reference: String?, lines: [Line], items: [Payout.Item]) {
+    public init(
+        payoutId: String, createdAt: String, asOf: String, holdDays: Int, status: String, paidAt: String?,
+        reference: String?, lines: [Line], items: [Payout.Item]
+    ) {
         self.payoutId = payoutId
         self.createdAt = createdAt
         self.asOf = asOf

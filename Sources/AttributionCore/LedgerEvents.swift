@@ -15,8 +15,10 @@ extension LocalEvent {
         public var maxMonths: Int?
         public var maxPayments: Int?
 
-        public init(partnerKey: String?, productKey: String?, reward: RewardRule.Reward?, effectiveFrom: Int64,
-                    maxMonths: Int? = nil, maxPayments: Int? = nil) {
+        public init(
+            partnerKey: String?, productKey: String?, reward: RewardRule.Reward?, effectiveFrom: Int64,
+            maxMonths: Int? = nil, maxPayments: Int? = nil
+        ) {
             self.partnerKey = partnerKey
             self.productKey = productKey
             self.reward = reward
@@ -76,9 +78,10 @@ extension LocalEvent {
             } else if o["ended"]?.bool != true {
                 throw .missingField("reward rule percent_bps or flat_amount")
             }
-            self.init(partnerKey: o["partner_key"]?.string, productKey: o["product_key"]?.string, reward: reward,
-                      effectiveFrom: from, maxMonths: o["max_months"]?.int.map(Int.init),
-                      maxPayments: o["max_payments"]?.int.map(Int.init))
+            self.init(
+                partnerKey: o["partner_key"]?.string, productKey: o["product_key"]?.string, reward: reward,
+                effectiveFrom: from, maxMonths: o["max_months"]?.int.map(Int.init),
+                maxPayments: o["max_payments"]?.int.map(Int.init))
         }
     }
 

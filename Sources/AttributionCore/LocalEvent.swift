@@ -29,8 +29,9 @@ public enum LocalEvent {
         public init(event: StripeEvent) throws(SnapshotError) {
             guard let key = event.object["customer_key"]?.string else { throw .missingField("signup customer_key") }
             guard let partner = event.object["partner_key"]?.string else { throw .missingField("signup partner_key") }
-            self.init(customerKey: key, partnerKey: partner,
-                      email: event.object["email"]?.string, name: event.object["name"]?.string)
+            self.init(
+                customerKey: key, partnerKey: partner,
+                email: event.object["email"]?.string, name: event.object["name"]?.string)
         }
 
         /// One signup per customer key: a repeated signup is a duplicate event.
@@ -60,8 +61,9 @@ public enum LocalEvent {
         public init(event: StripeEvent) throws(SnapshotError) {
             guard let key = event.object["partner_key"]?.string else { throw .missingField("partner_key") }
             let codes = (event.object["promotion_codes"]?.array ?? []).compactMap(\.string)
-            self.init(partnerKey: key, name: event.object["name"]?.string, email: event.object["email"]?.string,
-                      promotionCodes: codes)
+            self.init(
+                partnerKey: key, name: event.object["name"]?.string, email: event.object["email"]?.string,
+                promotionCodes: codes)
         }
     }
 
@@ -96,7 +98,8 @@ public enum LocalEvent {
     public static func envelope(id: String, type: String, created: Int64, object: some Encodable) throws -> String {
         let objectJSON = String(decoding: try JSONEncoder().encode(object), as: UTF8.self)
         let idJSON = String(decoding: try JSONEncoder().encode(id), as: UTF8.self)
-        return #"{"id":\#(idJSON),"object":"event","type":"\#(type)","created":\#(created),"livemode":true,"data":{"object":\#(objectJSON)}}"#
+        return
+            #"{"id":\#(idJSON),"object":"event","type":"\#(type)","created":\#(created),"livemode":true,"data":{"object":\#(objectJSON)}}"#
     }
 }
 

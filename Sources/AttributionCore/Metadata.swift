@@ -1,3 +1,5 @@
+import Foundation
+
 /// The attribution keys a business puts in Stripe `metadata`.
 public struct AttributionKeys: Sendable, Equatable, Codable {
     public var customerKey: String?
@@ -31,5 +33,3 @@ public struct AttributionKeys: Sendable, Equatable, Codable {
         )
     }
 }
-
-import Foundation

@@ -30,8 +30,10 @@ public struct PartnerStatement: Sendable, Equatable, Codable {
             case transactionId = "transaction_id", occurredAt = "occurred_at", currency, netAmount = "net_amount"
             case commission, paid, status
         }
-        public init(transactionId: String, occurredAt: String, currency: String, netAmount: Int64, commission: Int64,
-                    paid: Int64, status: String) {
+        public init(
+            transactionId: String, occurredAt: String, currency: String, netAmount: Int64, commission: Int64,
+            paid: Int64, status: String
+        ) {
             self.transactionId = transactionId
             self.occurredAt = occurredAt
             self.currency = currency
@@ -72,8 +74,10 @@ public struct PartnerStatement: Sendable, Equatable, Codable {
         case partnerKey = "partner_key", name, email, from, to, customers, transactions, payouts, balances
     }
 
-    public init(partnerKey: String, name: String?, email: String?, from: String?, to: String?, customers: [Customer],
-                transactions: [Line], payouts: [PayoutLine], balances: [Balance]) {
+    public init(
+        partnerKey: String, name: String?, email: String?, from: String?, to: String?, customers: [Customer],
+        transactions: [Line], payouts: [PayoutLine], balances: [Balance]
+    ) {
         self.partnerKey = partnerKey
         self.name = name
         self.email = email
@@ -106,13 +110,18 @@ public struct PartnerStatement: Sendable, Equatable, Codable {
         out += "Customers: \(customers.count)\n\n"
         var rows = [["TRANSACTION", "DATE", "NET", "COMMISSION", "PAID", "STATUS"]]
         for t in transactions {
-            rows.append([t.transactionId, t.occurredAt, Money.format(t.netAmount, currency: t.currency),
-                         Money.format(t.commission, currency: t.currency), Money.format(t.paid, currency: t.currency), t.status])
+            rows.append([
+                t.transactionId, t.occurredAt, Money.format(t.netAmount, currency: t.currency),
+                Money.format(t.commission, currency: t.currency), Money.format(t.paid, currency: t.currency), t.status,
+            ])
         }
         out += transactions.isEmpty ? "No transactions in this period.\n" : TextTable.render(rows, rightAligned: [2, 3, 4])
-        out += "\nCommission this period: "
-            + (periodTotals.isEmpty ? "none" : periodTotals.map { Money.format($0.commission, currency: $0.currency) }
-                .joined(separator: ", ")) + "\n"
+        out +=
+            "\nCommission this period: "
+            + (periodTotals.isEmpty
+                ? "none"
+                : periodTotals.map { Money.format($0.commission, currency: $0.currency) }
+                    .joined(separator: ", ")) + "\n"
         if !payouts.isEmpty {
             var p = [["PAYOUT", "CREATED", "STATUS", "AMOUNT"]]
             for l in payouts { p.append([l.payoutId, l.createdAt, l.status, Money.format(l.amount, currency: l.currency)]) }
@@ -121,7 +130,8 @@ public struct PartnerStatement: Sendable, Equatable, Codable {
         out += "\nBalance\n"
         var b = [["CURRENCY", "EARNED", "PENDING", "HELD", "PAID", "DUE"]]
         for x in balances {
-            b.append([x.currency.uppercased()] + [x.earned, x.pending, x.held, x.paid, x.due].map { Money.format($0, currency: x.currency) })
+            b.append(
+                [x.currency.uppercased()] + [x.earned, x.pending, x.held, x.paid, x.due].map { Money.format($0, currency: x.currency) })
         }
         out += balances.isEmpty ? "nothing earned yet\n" : TextTable.render(b, rightAligned: [1, 2, 3, 4, 5])
         return out

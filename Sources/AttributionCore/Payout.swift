@@ -64,7 +64,7 @@ public struct Payout: Sendable, Equatable, Codable {
         var items: [Item] = []
         for i in o["items"]?.array ?? [] {
             guard let t = i["transaction_id"]?.string, let p = i["partner_key"]?.string, let c = i["currency"]?.string,
-                  let a = i["amount"]?.int, let at = i["occurred_at"]?.string
+                let a = i["amount"]?.int, let at = i["occurred_at"]?.string
             else { throw .missingField("payout item") }
             items.append(Item(transactionId: t, partnerKey: p, currency: c, amount: a, occurredAt: at))
         }

@@ -10,8 +10,10 @@ public struct PromotionCodeSnapshot: Sendable, Equatable {
     public var livemode: Bool
 
     public init(event: StripeEvent) throws(SnapshotError) {
-        guard let snapshot = PromotionCodeSnapshot(object: event.object, version: event.version,
-                                                   livemode: event.livemode)
+        guard
+            let snapshot = PromotionCodeSnapshot(
+                object: event.object, version: event.version,
+                livemode: event.livemode)
         else { throw .missingField("promotion code id") }
         self = snapshot
     }

@@ -16,12 +16,19 @@ extension Report {
     public func csvText() -> String {
         var lines = ["partner_key,name,customers,active_subscriptions,currency,transactions,gross,refunded,net,commission"]
         for entry in entries {
-            let head = [entry.partnerKey ?? "unattributed", entry.name ?? "",
-                        String(entry.customers), String(entry.activeSubscriptions)].map(Self.csvField)
+            let head = [
+                entry.partnerKey ?? "unattributed", entry.name ?? "",
+                String(entry.customers), String(entry.activeSubscriptions),
+            ].map(Self.csvField)
             let rows = entry.totals.isEmpty ? [nil] : entry.totals.map { Optional($0) }
             for t in rows {
-                let money = t.map { [$0.currency, String($0.transactions), String($0.gross), String($0.refunded),
-                                     String($0.net), String($0.commission)] } ?? ["", "0", "0", "0", "0", "0"]
+                let money =
+                    t.map {
+                        [
+                            $0.currency, String($0.transactions), String($0.gross), String($0.refunded),
+                            String($0.net), String($0.commission),
+                        ]
+                    } ?? ["", "0", "0", "0", "0", "0"]
                 lines.append((head + money.map(Self.csvField)).joined(separator: ","))
             }
         }
@@ -33,8 +40,10 @@ extension Report {
     public func tableText() -> String {
         var rows: [[String]] = [["PARTNER", "NAME", "CUSTOMERS", "ACTIVE SUBS", "TXNS", "GROSS", "REFUNDED", "NET", "COMMISSION"]]
         for entry in entries {
-            let head = [entry.partnerKey ?? "unattributed", entry.partnerKey == nil ? "" : entry.name ?? "-",
-                        String(entry.customers), String(entry.activeSubscriptions)]
+            let head = [
+                entry.partnerKey ?? "unattributed", entry.partnerKey == nil ? "" : entry.name ?? "-",
+                String(entry.customers), String(entry.activeSubscriptions),
+            ]
             if entry.totals.isEmpty { rows.append(head + ["0", "-", "-", "-", "-"]) }
             for (i, t) in entry.totals.enumerated() {
                 let money = [t.gross, t.refunded, t.net, t.commission].map { Money.format($0, currency: t.currency) }
@@ -44,7 +53,8 @@ extension Report {
         var out = "Partner report, \(mode.rawValue) mode, \(periodText)\n\n"
         out += TextTable.render(rows, rightAligned: [2, 3, 4, 5, 6, 7, 8])
         if onlyTestData {
-            out += "\nNo live-mode transactions in this period, but test-mode ones exist: "
+            out +=
+                "\nNo live-mode transactions in this period, but test-mode ones exist: "
                 + "see them with --mode test (or --mode all).\n"
         }
         return out

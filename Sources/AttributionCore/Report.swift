@@ -15,8 +15,10 @@ public struct Report: Sendable, Equatable, Encodable {
     /// Live mode was asked for, the period holds no live transaction, but test-mode ones exist.
     public var onlyTestData: Bool
 
-    public init(mode: ReportMode, from: String?, to: String?, partners: [ReportEntry], unattributed: ReportEntry?,
-                onlyTestData: Bool = false) {
+    public init(
+        mode: ReportMode, from: String?, to: String?, partners: [ReportEntry], unattributed: ReportEntry?,
+        onlyTestData: Bool = false
+    ) {
         self.mode = mode
         self.from = from
         self.to = to
@@ -54,8 +56,10 @@ public struct ReportEntry: Sendable, Equatable, Encodable {
     /// One entry per currency, sorted by currency code.
     public var totals: [CurrencyTotals]
 
-    public init(partnerKey: String?, name: String?, customers: Int = 0, activeSubscriptions: Int = 0,
-                totals: [CurrencyTotals] = []) {
+    public init(
+        partnerKey: String?, name: String?, customers: Int = 0, activeSubscriptions: Int = 0,
+        totals: [CurrencyTotals] = []
+    ) {
         self.partnerKey = partnerKey
         self.name = name
         self.customers = customers

@@ -49,7 +49,8 @@ public struct RewardRule: Sendable, Equatable, Codable {
 
     /// `1250` → `12.5`, `1000` → `10`, `5` → `0.05`.
     public static func percentText(_ bps: Int64) -> String {
-        let whole = bps / 100, rest = bps % 100
+        let whole = bps / 100
+        let rest = bps % 100
         if rest == 0 { return "\(whole)" }
         if rest % 10 == 0 { return "\(whole).\(rest / 10)" }
         return "\(whole).\(rest < 10 ? "0" : "")\(rest)"

@@ -33,8 +33,8 @@ struct SignatureHeader: Equatable {
             }
         }
         guard let timestampText, !timestampText.isEmpty, timestampText.utf8.count <= 18,
-              timestampText.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),
-              let timestamp = Int64(timestampText)
+            timestampText.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),
+            let timestamp = Int64(timestampText)
         else { throw .malformedHeader }
         return SignatureHeader(timestampText: String(timestampText), timestamp: timestamp, v1: v1, hasV1: hasV1)
     }

@@ -9,7 +9,8 @@ extension PartnerStatement {
         func money(_ v: Int64, _ c: String) -> String { esc(Money.format(v, currency: c)) }
         var rows = ""
         for t in transactions {
-            rows += "<tr><td>\(esc(t.transactionId))</td><td>\(esc(String(t.occurredAt.prefix(10))))</td>"
+            rows +=
+                "<tr><td>\(esc(t.transactionId))</td><td>\(esc(String(t.occurredAt.prefix(10))))</td>"
                 + "<td class=n>\(money(t.netAmount, t.currency))</td><td class=n>\(money(t.commission, t.currency))</td>"
                 + "<td class=n>\(money(t.paid, t.currency))</td><td><span class=\"s \(esc(t.status))\">\(esc(t.status))</span></td></tr>\n"
         }
@@ -17,12 +18,14 @@ extension PartnerStatement {
         let totals = periodTotals.map { "<strong>\(money($0.commission, $0.currency))</strong>" }.joined(separator: ", ")
         var payoutRows = ""
         for p in payouts {
-            payoutRows += "<tr><td>\(esc(p.payoutId))</td><td>\(esc(String(p.createdAt.prefix(10))))</td>"
+            payoutRows +=
+                "<tr><td>\(esc(p.payoutId))</td><td>\(esc(String(p.createdAt.prefix(10))))</td>"
                 + "<td>\(esc(p.status))</td><td class=n>\(money(p.amount, p.currency))</td></tr>\n"
         }
         var balanceRows = ""
         for b in balances {
-            balanceRows += "<tr><td>\(esc(b.currency.uppercased()))</td>"
+            balanceRows +=
+                "<tr><td>\(esc(b.currency.uppercased()))</td>"
                 + [b.earned, b.pending, b.held, b.paid].map { "<td class=n>\(money($0, b.currency))</td>" }.joined()
                 + "<td class=\"n due\">\(money(b.due, b.currency))</td></tr>\n"
         }

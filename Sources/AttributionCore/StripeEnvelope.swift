@@ -29,7 +29,8 @@ public struct StripeEnvelope: Sendable, Equatable {
     public static func decode(_ body: some DataProtocol) throws(EventDecodingError) -> StripeEnvelope {
         // Every byte of data.object is checked as the worker will read it; only its values are not built.
         let event = try StripeEvent.decode(body, buildingDepth: 2)
-        return StripeEnvelope(id: event.id, type: event.type, created: event.created, livemode: event.livemode,
-                              apiVersion: event.apiVersion)
+        return StripeEnvelope(
+            id: event.id, type: event.type, created: event.created, livemode: event.livemode,
+            apiVersion: event.apiVersion)
     }
 }

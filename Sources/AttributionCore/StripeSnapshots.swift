@@ -175,7 +175,8 @@ public struct InvoiceSnapshot: Sendable, Equatable {
         customerId = o["customer"]?.idValue
         // Keys on the invoice win; otherwise those of the subscription it bills,
         // at the top level (before 2025-03-31) or under `parent` (after).
-        let subscriptionMetadata = o["subscription_details"]?["metadata"]
+        let subscriptionMetadata =
+            o["subscription_details"]?["metadata"]
             ?? o["parent"]?["subscription_details"]?["metadata"]
         keys = AttributionKeys(metadata: o["metadata"]).filled(from: AttributionKeys(metadata: subscriptionMetadata))
         chargeId = o["charge"]?.idValue
@@ -206,6 +207,8 @@ public struct InvoicePaymentLink: Sendable, Equatable {
 public enum SnapshotError: Error, Equatable, Sendable, CustomStringConvertible {
     case missingField(String)
     public var description: String {
-        switch self { case .missingField(let f): "cannot read event: missing or invalid \(f)" }
+        switch self {
+        case .missingField(let f): "cannot read event: missing or invalid \(f)"
+        }
     }
 }

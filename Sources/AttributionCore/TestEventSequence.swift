@@ -49,21 +49,27 @@ public struct TestEventSequence: Sendable {
 
     /// The deliveries in the order they are sent.
     public func deliveries() -> [TestDelivery] {
-        let customer = event("customer.created", offset: 0, object: [
-            "id": customerId, "object": "customer", "email": customerKey, "name": "Test Suite Customer",
-            "created": start, "livemode": false,
-            "metadata": ["customer_key": customerKey, "partner_key": partnerKey],
-        ])
+        let customer = event(
+            "customer.created", offset: 0,
+            object: [
+                "id": customerId, "object": "customer", "email": customerKey, "name": "Test Suite Customer",
+                "created": start, "livemode": false,
+                "metadata": ["customer_key": customerKey, "partner_key": partnerKey],
+            ])
         let charge = event("charge.succeeded", offset: 1, object: chargeObject(refunded: 0))
         let refund = event("charge.refunded", offset: 2, object: chargeObject(refunded: refunded))
-        let subscriptionCreated = event("customer.subscription.created", offset: 3,
-                                        object: subscriptionObject(status: "incomplete"))
-        let subscriptionUpdated = event("customer.subscription.updated", offset: 4,
-                                        object: subscriptionObject(status: "active"))
-        let forged = event("customer.updated", offset: 5, object: [
-            "id": customerId, "object": "customer", "email": "forged@example.com", "created": start,
-            "livemode": false, "metadata": ["customer_key": customerKey, "partner_key": "partner_forged"],
-        ])
+        let subscriptionCreated = event(
+            "customer.subscription.created", offset: 3,
+            object: subscriptionObject(status: "incomplete"))
+        let subscriptionUpdated = event(
+            "customer.subscription.updated", offset: 4,
+            object: subscriptionObject(status: "active"))
+        let forged = event(
+            "customer.updated", offset: 5,
+            object: [
+                "id": customerId, "object": "customer", "email": "forged@example.com", "created": start,
+                "livemode": false, "metadata": ["customer_key": customerKey, "partner_key": "partner_forged"],
+            ])
         return [
             TestDelivery(name: "customer.created", event: customer, expectation: .accepted),
             TestDelivery(name: "charge.succeeded", event: charge, expectation: .accepted),
@@ -79,51 +85,78 @@ public struct TestEventSequence: Sendable {
     private func paymentLinkSale() -> [TestDelivery] {
         let reference = "gspk_" + Data(linkPartnerKey.utf8).base64EncodedString()
         return [
-            TestDelivery(name: "customer.created (Payment Link buyer)", event: event("customer.created", offset: 6,
-                         object: plainCustomer(linkCustomerId)), expectation: .accepted),
-            TestDelivery(name: "checkout.session.completed (gspk_ reference)", event: event(
-                "checkout.session.completed", offset: 7, object: [
-                    "id": "cs_test_\(runId)", "object": "checkout.session", "mode": "payment", "status": "complete",
-                    "payment_status": "paid", "customer": linkCustomerId, "client_reference_id": reference,
-                    "payment_link": "plink_test_suite", "amount_total": amount, "currency": currency,
-                    "created": start + 7, "livemode": false, "metadata": [:] as [String: Any],
-                ]), expectation: .accepted),
-            TestDelivery(name: "charge.succeeded (Payment Link)", event: event("charge.succeeded", offset: 8,
-                         object: plainCharge(linkChargeId, customer: linkCustomerId, at: start + 8)), expectation: .accepted),
+            TestDelivery(
+                name: "customer.created (Payment Link buyer)",
+                event: event(
+                    "customer.created", offset: 6,
+                    object: plainCustomer(linkCustomerId)), expectation: .accepted),
+            TestDelivery(
+                name: "checkout.session.completed (gspk_ reference)",
+                event: event(
+                    "checkout.session.completed", offset: 7,
+                    object: [
+                        "id": "cs_test_\(runId)", "object": "checkout.session", "mode": "payment", "status": "complete",
+                        "payment_status": "paid", "customer": linkCustomerId, "client_reference_id": reference,
+                        "payment_link": "plink_test_suite", "amount_total": amount, "currency": currency,
+                        "created": start + 7, "livemode": false, "metadata": [:] as [String: Any],
+                    ]), expectation: .accepted),
+            TestDelivery(
+                name: "charge.succeeded (Payment Link)",
+                event: event(
+                    "charge.succeeded", offset: 8,
+                    object: plainCharge(linkChargeId, customer: linkCustomerId, at: start + 8)), expectation: .accepted),
         ]
     }
 
     /// A partner's promotion code (its metadata names the partner), used by a new customer.
     private func promotionCodeSale() -> [TestDelivery] {
         [
-            TestDelivery(name: "promotion_code.created", event: event("promotion_code.created", offset: 9, object: [
-                "id": promotionCodeId, "object": "promotion_code", "code": "TESTSUITE\(runId.uppercased())",
-                "active": true, "created": start + 9, "livemode": false,
-                "metadata": ["partner_key": promoPartnerKey],
-                "promotion": ["coupon": "co_test_suite", "type": "coupon"],
-            ]), expectation: .accepted),
-            TestDelivery(name: "customer.created (promotion code buyer)", event: event("customer.created", offset: 10,
-                         object: plainCustomer(promoCustomerId)), expectation: .accepted),
-            TestDelivery(name: "customer.discount.created", event: event("customer.discount.created", offset: 11, object: [
-                "id": "di_test_\(runId)", "object": "discount", "customer": promoCustomerId,
-                "promotion_code": promotionCodeId, "start": start + 11, "end": NSNull(),
-                "source": ["coupon": "co_test_suite", "type": "coupon"],
-            ]), expectation: .accepted),
-            TestDelivery(name: "charge.succeeded (promotion code)", event: event("charge.succeeded", offset: 12,
-                         object: plainCharge(promoChargeId, customer: promoCustomerId, at: start + 12)), expectation: .accepted),
+            TestDelivery(
+                name: "promotion_code.created",
+                event: event(
+                    "promotion_code.created", offset: 9,
+                    object: [
+                        "id": promotionCodeId, "object": "promotion_code", "code": "TESTSUITE\(runId.uppercased())",
+                        "active": true, "created": start + 9, "livemode": false,
+                        "metadata": ["partner_key": promoPartnerKey],
+                        "promotion": ["coupon": "co_test_suite", "type": "coupon"],
+                    ]), expectation: .accepted),
+            TestDelivery(
+                name: "customer.created (promotion code buyer)",
+                event: event(
+                    "customer.created", offset: 10,
+                    object: plainCustomer(promoCustomerId)), expectation: .accepted),
+            TestDelivery(
+                name: "customer.discount.created",
+                event: event(
+                    "customer.discount.created", offset: 11,
+                    object: [
+                        "id": "di_test_\(runId)", "object": "discount", "customer": promoCustomerId,
+                        "promotion_code": promotionCodeId, "start": start + 11, "end": NSNull(),
+                        "source": ["coupon": "co_test_suite", "type": "coupon"],
+                    ]), expectation: .accepted),
+            TestDelivery(
+                name: "charge.succeeded (promotion code)",
+                event: event(
+                    "charge.succeeded", offset: 12,
+                    object: plainCharge(promoChargeId, customer: promoCustomerId, at: start + 12)), expectation: .accepted),
         ]
     }
 
     private func plainCustomer(_ id: String) -> [String: Any] {
-        ["id": id, "object": "customer", "email": NSNull(), "name": "Test Suite Buyer", "created": start,
-         "livemode": false, "metadata": [:] as [String: Any]]
+        [
+            "id": id, "object": "customer", "email": NSNull(), "name": "Test Suite Buyer", "created": start,
+            "livemode": false, "metadata": [:] as [String: Any],
+        ]
     }
 
     private func plainCharge(_ id: String, customer: String, at created: Int64) -> [String: Any] {
-        ["id": id, "object": "charge", "amount": amount, "amount_captured": amount, "amount_refunded": 0,
-         "captured": true, "currency": currency, "customer": customer, "paid": true, "refunded": false,
-         "status": "succeeded", "created": created, "livemode": false, "description": "attributiond test suite",
-         "metadata": [:] as [String: Any]]
+        [
+            "id": id, "object": "charge", "amount": amount, "amount_captured": amount, "amount_refunded": 0,
+            "captured": true, "currency": currency, "customer": customer, "paid": true, "refunded": false,
+            "status": "succeeded", "created": created, "livemode": false, "description": "attributiond test suite",
+            "metadata": [:] as [String: Any],
+        ]
     }
 
     private func chargeObject(refunded: Int64) -> [String: Any] {
@@ -145,9 +178,12 @@ public struct TestEventSequence: Sendable {
             "id": subscriptionId, "object": "subscription", "customer": customerId, "status": status,
             "currency": currency, "cancel_at_period_end": false, "canceled_at": NSNull(),
             "created": start + 3, "current_period_end": start + 30 * 86_400, "livemode": false,
-            "items": ["object": "list", "data": [
-                ["id": "si_test_\(runId)", "object": "subscription_item", "quantity": 1, "price": price],
-            ]],
+            "items": [
+                "object": "list",
+                "data": [
+                    ["id": "si_test_\(runId)", "object": "subscription_item", "quantity": 1, "price": price]
+                ],
+            ],
             "metadata": [:] as [String: Any],
         ]
     }

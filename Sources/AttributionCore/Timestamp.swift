@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// ISO-8601 UTC text (`2026-11-29T10:35:16Z`), the schema's timestamp format.
@@ -55,7 +55,9 @@ public enum Timestamp {
         tm.tm_mday = Int32(n[2])
         if full {
             guard n[3] < 24, n[4] < 60, n[5] < 61 else { return nil }
-            tm.tm_hour = Int32(n[3]); tm.tm_min = Int32(n[4]); tm.tm_sec = Int32(n[5])
+            tm.tm_hour = Int32(n[3])
+            tm.tm_min = Int32(n[4])
+            tm.tm_sec = Int32(n[5])
         }
         let t = Int64(timegm(&tm))
         // timegm normalises 2026-02-31 to March; refuse dates that do not exist.

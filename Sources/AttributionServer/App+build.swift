@@ -18,8 +18,9 @@ public func buildApplication(
     onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let pressure = IntakePressure()
-    let worker = WorkerService(database: database, settings: settings, logger: Logger.labelled("worker", like: logger),
-                               pressure: pressure, clock: clock)
+    let worker = WorkerService(
+        database: database, settings: settings, logger: Logger.labelled("worker", like: logger),
+        pressure: pressure, clock: clock)
     let inbox = InboxWriter(database: database, pressure: pressure, clock: clock, onCommit: { _ in worker.wake() })
     let router = Router()
     router.middlewares.add(RequestTimingMiddleware())
@@ -34,16 +35,20 @@ public func buildApplication(
     let readTimeout = TimeAmount.milliseconds(Int64(settings.readTimeoutSeconds * 1000))
     var services: [any Service] = [worker]
     if let notifier {
-        services.append(SystemdNotifyService(notifier: notifier, logger: Logger.labelled("systemd", like: logger),
-                                             isAlive: { worker.isAlive() }))
+        services.append(
+            SystemdNotifyService(
+                notifier: notifier, logger: Logger.labelled("systemd", like: logger),
+                isAlive: { worker.isAlive() }))
     }
     return Application(
         router: router,
-        server: .http1(configuration: .init(
-            additionalChannelHandlers: [RequestDeadlineHandler(timeout: readTimeout)],
-            idleTimeout: readTimeout)),
-        configuration: ApplicationConfiguration(address: .hostname(settings.host, port: settings.port),
-                                                serverName: "attributiond"),
+        server: .http1(
+            configuration: .init(
+                additionalChannelHandlers: [RequestDeadlineHandler(timeout: readTimeout)],
+                idleTimeout: readTimeout)),
+        configuration: ApplicationConfiguration(
+            address: .hostname(settings.host, port: settings.port),
+            serverName: "attributiond"),
         services: services,
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? settings.port

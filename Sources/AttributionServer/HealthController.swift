@@ -14,8 +14,9 @@ struct HealthController: Sendable {
         router.get("/metrics") { _, _ in
             guard let metrics = self.metrics else { return Response.jsonError(.notFound, "metrics are off") }
             await metrics.refreshGauges(database: self.database)
-            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                            body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
         }
     }
 

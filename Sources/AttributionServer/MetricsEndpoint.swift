@@ -15,8 +15,10 @@ public final class MetricsEndpoint: Sendable {
     public static func bootstrap() -> MetricsEndpoint {
         let endpoint = MetricsEndpoint()
         var factory = PrometheusMetricsFactory(registry: endpoint.registry)
-        factory.defaultDurationHistogramBuckets = [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25),
-                                                .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1)]
+        factory.defaultDurationHistogramBuckets = [
+            .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+            .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1),
+        ]
         MetricsSystem.bootstrap(factory)
         return endpoint
     }

@@ -7,8 +7,10 @@ struct RequestTimingMiddleware<Context: RequestContext>: RouterMiddleware {
         let start = ContinuousClock.now
         var status = "500"
         defer {
-            Timer(label: MetricName.httpDuration,
-                  dimensions: [("path", context.endpointPath ?? "unmatched"), ("status", status)]).record(duration: ContinuousClock.now - start)
+            Timer(
+                label: MetricName.httpDuration,
+                dimensions: [("path", context.endpointPath ?? "unmatched"), ("status", status)]
+            ).record(duration: ContinuousClock.now - start)
         }
         let response = try await next(request, context)
         status = String(response.status.code)

@@ -57,15 +57,17 @@ extension ServerSettings {
         for (key, value) in flags { values[AbsoluteConfigKey(key.components)] = ConfigValue(.string(value), isSecret: false) }
         var providers: [any ConfigProvider] = [
             InMemoryProvider(name: "flags", values: values),
-            EnvironmentVariablesProvider(environmentVariables: environment,
-                                         secretsSpecifier: .specific(["STRIPE_WEBHOOK_SECRET", "ATTRIBUTIOND_API_TOKEN"])),
+            EnvironmentVariablesProvider(
+                environmentVariables: environment,
+                secretsSpecifier: .specific(["STRIPE_WEBHOOK_SECRET", "ATTRIBUTIOND_API_TOKEN"])),
         ]
         if let path = flags[.config] ?? environment["ATTRIBUTIOND_CONFIG"] {
             do {
                 let file = try await FileProvider<JSONSnapshot>(filePath: FilePath(path))
-                providers.append(KeyMappingProvider(upstream: file) { key in
-                    AbsoluteConfigKey(SettingKey.fromFileKey(key.components))
-                })
+                providers.append(
+                    KeyMappingProvider(upstream: file) { key in
+                        AbsoluteConfigKey(SettingKey.fromFileKey(key.components))
+                    })
             } catch {
                 throw SettingsError("cannot read config file \(path): \(error)")
             }
@@ -91,7 +93,7 @@ extension ServerSettings {
 
     static func parseListen(_ text: String) throws(SettingsError) -> (String, Int) {
         guard let colon = text.lastIndex(of: ":"),
-              let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port)
+            let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port)
         else { throw SettingsError("invalid listen address '\(text)': expected HOST:PORT, e.g. 127.0.0.1:8080") }
         var host = String(text[..<colon])
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }

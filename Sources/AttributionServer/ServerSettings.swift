@@ -26,10 +26,12 @@ public struct ServerSettings: Sendable {
     public var busyTimeoutSeconds: Double
     public var retry: RetryPolicy
 
-    public init(databasePath: String = "./attribution.sqlite", host: String = "127.0.0.1", port: Int = 8080,
-                secrets: [String] = [], apply: ApplySettings = ApplySettings(), toleranceSeconds: Int64 = 300,
-                apiToken: String? = nil, logLevel: Logger.Level = .info, bodyLimit: Int = 1 << 20,
-                readTimeoutSeconds: Double = 30, busyTimeoutSeconds: Double = 5, retry: RetryPolicy = RetryPolicy()) {
+    public init(
+        databasePath: String = "./attribution.sqlite", host: String = "127.0.0.1", port: Int = 8080,
+        secrets: [String] = [], apply: ApplySettings = ApplySettings(), toleranceSeconds: Int64 = 300,
+        apiToken: String? = nil, logLevel: Logger.Level = .info, bodyLimit: Int = 1 << 20,
+        readTimeoutSeconds: Double = 30, busyTimeoutSeconds: Double = 5, retry: RetryPolicy = RetryPolicy()
+    ) {
         self.databasePath = databasePath
         self.host = host
         self.port = port

@@ -81,8 +81,9 @@ struct SignupController: Sendable {
             var partner_key: String?
             var duplicate: Bool
         }
-        let out = Out(customer_key: result.customer.customerKey, partner_key: result.customer.partnerKey,
-                      duplicate: result.outcome == .duplicate)
+        let out = Out(
+            customer_key: result.customer.customerKey, partner_key: result.customer.partnerKey,
+            duplicate: result.outcome == .duplicate)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return String(decoding: try encoder.encode(out), as: UTF8.self)

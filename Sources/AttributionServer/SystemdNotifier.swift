@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Sends sd_notify(3) messages (`READY=1`, `WATCHDOG=1`, `STOPPING=1`) to the
 /// service manager's socket named by `NOTIFY_SOCKET`.
@@ -30,7 +31,8 @@ public struct SystemdNotifier: Sendable {
         guard let path = environment["NOTIFY_SOCKET"], !path.isEmpty else { return nil }
         var interval: Duration?
         if let usec = environment["WATCHDOG_USEC"].flatMap(Int64.init), usec > 0,
-           environment["WATCHDOG_PID"].flatMap(Int32.init).map({ $0 == pid }) ?? true {
+            environment["WATCHDOG_PID"].flatMap(Int32.init).map({ $0 == pid }) ?? true
+        {
             interval = .microseconds(usec / 2)
         }
         self.init(socketPath: path, watchdogInterval: interval)
@@ -39,9 +41,9 @@ public struct SystemdNotifier: Sendable {
     /// Sends `state` (e.g. `"READY=1\nSTATUS=listening"`) in one datagram.
     public func send(_ state: String) throws(NotifyError) {
         #if canImport(Glibc)
-        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+            let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
         #else
-        let fd = socket(AF_UNIX, SOCK_DGRAM, 0)
+            let fd = socket(AF_UNIX, SOCK_DGRAM, 0)
         #endif
         guard fd >= 0 else { throw NotifyError("cannot create notify socket: \(String(cString: strerror(errno)))") }
         defer { close(fd) }

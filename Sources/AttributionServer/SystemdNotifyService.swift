@@ -49,8 +49,11 @@ public struct SystemdNotifyService: Service {
             if alive { send("WATCHDOG=1") }
             if alive != wasAlive {
                 // Logged on change only, so a stuck worker gives one line, not one per interval.
-                if alive { logger.notice("worker alive again, watchdog pings resumed") }
-                else { logger.error("worker not alive, watchdog pings withheld so systemd restarts the daemon") }
+                if alive {
+                    logger.notice("worker alive again, watchdog pings resumed")
+                } else {
+                    logger.error("worker not alive, watchdog pings withheld so systemd restarts the daemon")
+                }
                 wasAlive = alive
             }
         }

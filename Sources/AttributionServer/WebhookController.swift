@@ -46,8 +46,9 @@ struct WebhookController: Sendable {
         // Admin events (payouts, rules, signups…) enter only through the daemon's own commands:
         // a leaked signing secret must not be enough to create a payout or a reward rule.
         guard !event.type.hasPrefix("attributiond.") else {
-            return refuse(.notAnEvent, .badRequest, "event type \(event.type) is written by attributiond itself, never by Stripe",
-                          context: context)
+            return refuse(
+                .notAnEvent, .badRequest, "event type \(event.type) is written by attributiond itself, never by Stripe",
+                context: context)
         }
         let logMeta: Logger.Metadata = [LogKey.eventId: "\(event.id)", LogKey.eventType: "\(event.type)"]
         do {
@@ -58,15 +59,18 @@ struct WebhookController: Sendable {
             return .json(.ok, #"{"received":true,"duplicate":\#(outcome == .duplicate)}"#)
         } catch {
             WebhookOutcome.unavailable.count()
-            context.logger.error("webhook not stored, answering 503",
-                                 metadata: logMeta.merging([LogKey.error: "\(error)"]) { a, _ in a })
+            context.logger.error(
+                "webhook not stored, answering 503",
+                metadata: logMeta.merging([LogKey.error: "\(error)"]) { a, _ in a })
             return .jsonError(.serviceUnavailable, "store unavailable, retry later")
         }
     }
 
     /// A delivery refused before anything is written: counted, logged at notice, answered with a JSON error.
-    private func refuse(_ outcome: WebhookOutcome, _ status: HTTPResponse.Status, _ message: String,
-                        context: BasicRequestContext) -> Response {
+    private func refuse(
+        _ outcome: WebhookOutcome, _ status: HTTPResponse.Status, _ message: String,
+        context: BasicRequestContext
+    ) -> Response {
         outcome.count()
         context.logger.notice("webhook refused", metadata: [LogKey.outcome: "\(outcome.rawValue)", LogKey.error: "\(message)"])
         return .jsonError(status, message)
@@ -79,8 +83,9 @@ extension HTTPField.Name {
 
 extension Response {
     static func json(_ status: HTTPResponse.Status, _ text: String) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"],
-                 body: .init(byteBuffer: ByteBuffer(string: text)))
+        Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     /// `{"error": "..."}` with the message escaped as JSON.

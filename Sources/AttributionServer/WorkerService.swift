@@ -24,9 +24,11 @@ public final class WorkerService: Service, Sendable {
     let maxDeferral: Duration = .milliseconds(50)
     private let pressure: IntakePressure?
 
-    public init(database: AppDatabase, settings: ServerSettings, logger: Logger, batchSize: Int = 200,
-                pressure: IntakePressure? = nil,
-                clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) {
+    public init(
+        database: AppDatabase, settings: ServerSettings, logger: Logger, batchSize: Int = 200,
+        pressure: IntakePressure? = nil,
+        clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
+    ) {
         self.database = database
         self.settings = settings
         self.logger = logger
@@ -103,10 +105,15 @@ public final class WorkerService: Service, Sendable {
         for failure in result.failed {
             let outcome = failure.dead ? "dead" : "failed"
             Counter(label: MetricName.events, dimensions: [("type", failure.type), ("outcome", outcome)]).increment()
-            let meta: Logger.Metadata = [LogKey.eventId: "\(failure.id)", LogKey.eventType: "\(failure.type)",
-                                         LogKey.error: "\(failure.error)"]
-            if failure.dead { logger.error("event dead after retries", metadata: meta) }
-            else { logger.warning("event failed, will retry", metadata: meta) }
+            let meta: Logger.Metadata = [
+                LogKey.eventId: "\(failure.id)", LogKey.eventType: "\(failure.type)",
+                LogKey.error: "\(failure.error)",
+            ]
+            if failure.dead {
+                logger.error("event dead after retries", metadata: meta)
+            } else {
+                logger.warning("event failed, will retry", metadata: meta)
+            }
         }
         for reference in result.unresolved {
             Counter(label: MetricName.unresolvedReferences, dimensions: [("kind", reference.kind)]).increment()

@@ -17,10 +17,12 @@ extension AppDatabase {
             let approval = LocalEvent.Approval(customerKey: key)
             do {
                 try recordAdminEvent(type: LocalEvent.approvalType, prefix: "approval", object: approval, now: now) { db in
-                    guard let row = try db.one("""
-                        SELECT flag, approved_at FROM customers WHERE customer_key = ?1 OR stripe_customer_id = ?1
-                        ORDER BY customer_key IS NULL LIMIT 1
-                        """, key, as: { (flag: try $0[0] as String?, approved: try $0[1] as String?) })
+                    guard
+                        let row = try db.one(
+                            """
+                            SELECT flag, approved_at FROM customers WHERE customer_key = ?1 OR stripe_customer_id = ?1
+                            ORDER BY customer_key IS NULL LIMIT 1
+                            """, key, as: { (flag: try $0[0] as String?, approved: try $0[1] as String?) })
                     else { throw StoreError.notFound("cannot approve customer \(key): no such customer") }
                     if let at = row.approved {
                         outcome = .alreadyApproved(at: at)

@@ -52,8 +52,10 @@ extension AppDatabase {
                 readonly.readonly = true
                 let check = try DatabaseQueue(path: temporary, configuration: readonly)
                 let (result, inbox) = try check.read { db in
-                    (try String.fetchAll(db, sql: "PRAGMA integrity_check"),
-                     try Int.fetchOne(db, sql: "SELECT count(*) FROM inbox_events") ?? 0)
+                    (
+                        try String.fetchAll(db, sql: "PRAGMA integrity_check"),
+                        try Int.fetchOne(db, sql: "SELECT count(*) FROM inbox_events") ?? 0
+                    )
                 }
                 try check.close()
                 guard result == ["ok"] else { throw failure("the copy fails integrity_check: \(result.prefix(3).joined(separator: "; "))") }
@@ -77,7 +79,8 @@ extension AppDatabase {
 
     /// True when both paths name the same existing file (same device and inode).
     static func sameFile(_ a: String, _ b: String) -> Bool {
-        var sa = stat(), sb = stat()
+        var sa = stat()
+        var sb = stat()
         guard stat(a, &sa) == 0, stat(b, &sb) == 0 else { return false }
         return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino
     }

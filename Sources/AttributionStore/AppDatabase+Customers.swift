@@ -33,16 +33,19 @@ extension AppDatabase {
     /// Records a signup (a customer key and the partner who referred it), as
     /// `customers add` and `POST /api/v1/customers` do. The event id is derived
     /// from the customer key, so a repeated signup is a duplicate that changes nothing.
-    public func recordSignup(_ signup: LocalEvent.Signup, settings: ApplySettings,
-                             now: Int64) async throws(StoreError) -> SignupResult {
+    public func recordSignup(
+        _ signup: LocalEvent.Signup, settings: ApplySettings,
+        now: Int64
+    ) async throws(StoreError) -> SignupResult {
         guard !signup.customerKey.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw StoreError.failed("cannot record the signup: the customer key is empty")
         }
         let outcome: InsertOutcome
         do {
             let json = try LocalEvent.envelope(id: signup.eventId, type: LocalEvent.signupType, created: now, object: signup)
-            outcome = try await recordAndApply(NewInboxEvent(event: try StripeEvent.decode(Array(json.utf8)), payload: json),
-                                               settings: settings, now: now)
+            outcome = try await recordAndApply(
+                NewInboxEvent(event: try StripeEvent.decode(Array(json.utf8)), payload: json),
+                settings: settings, now: now)
         } catch {
             throw StoreError.wrap(error, "record the signup of \(signup.customerKey)")
         }
@@ -56,15 +59,19 @@ extension AppDatabase {
     public func customer(key: String) throws(StoreError) -> CustomerRow? {
         do {
             return try writer.read { db in
-                try Row.fetchOne(db, sql: """
-                    SELECT * FROM customers WHERE customer_key = ?1
-                    UNION ALL SELECT * FROM customers WHERE stripe_customer_id = ?1 AND customer_key IS NOT ?1
-                    LIMIT 1
-                    """, arguments: [key]).map { row in
-                    CustomerRow(customerKey: row["customer_key"], stripeCustomerId: row["stripe_customer_id"],
-                                partnerKey: row["partner_key"], email: row["email"], name: row["name"],
-                                livemode: row["livemode"], createdAt: row["created_at"], updatedAt: row["updated_at"],
-                                deletedAt: row["deleted_at"])
+                try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT * FROM customers WHERE customer_key = ?1
+                        UNION ALL SELECT * FROM customers WHERE stripe_customer_id = ?1 AND customer_key IS NOT ?1
+                        LIMIT 1
+                        """, arguments: [key]
+                ).map { row in
+                    CustomerRow(
+                        customerKey: row["customer_key"], stripeCustomerId: row["stripe_customer_id"],
+                        partnerKey: row["partner_key"], email: row["email"], name: row["name"],
+                        livemode: row["livemode"], createdAt: row["created_at"], updatedAt: row["updated_at"],
+                        deletedAt: row["deleted_at"])
                 }
             }
         } catch {

@@ -23,11 +23,13 @@ extension AppDatabase {
     /// worker's task (it only ends its wake-up stream), so `Task.isCancelled`
     /// alone let one drain run on through the whole backlog after SIGTERM,
     /// past systemd's stop timeout.
-    public func drainDue(batchSize: Int, minimum: Int = 16, settings: ApplySettings, retry: RetryPolicy,
-                         now: @escaping @Sendable () -> Int64, pressure: IntakePressure? = nil,
-                         shouldStop: () -> Bool = { false },
-                         beforeBatch: () async -> Void = {},
-                         afterBatch: (BatchResult, Duration) -> Void = { _, _ in }) async throws(StoreError) {
+    public func drainDue(
+        batchSize: Int, minimum: Int = 16, settings: ApplySettings, retry: RetryPolicy,
+        now: @escaping @Sendable () -> Int64, pressure: IntakePressure? = nil,
+        shouldStop: () -> Bool = { false },
+        beforeBatch: () async -> Void = {},
+        afterBatch: (BatchResult, Duration) -> Void = { _, _ in }
+    ) async throws(StoreError) {
         // Settings recorded in the database win over the caller's: they are what the tables mean.
         let recorded = try recordedSettings()
         let settings = recorded.eventId == nil ? settings : recorded.apply
@@ -47,8 +49,9 @@ extension AppDatabase {
                 ahead = (readAhead(limit: batchSize, now: now, after: after), batchSize)
             }
             let start = ContinuousClock.now
-            let result = try await apply(batch, settings: settings, retry: retry, now: now(), minimum: minimum,
-                                         pressure: pressure)
+            let result = try await apply(
+                batch, settings: settings, retry: retry, now: now(), minimum: minimum,
+                pressure: pressure)
             afterBatch(result, ContinuousClock.now - start)
             if result.yielded {
                 // The events after the yield point are still due: start again from the oldest.
@@ -61,11 +64,14 @@ extension AppDatabase {
         }
     }
 
-    private func readAhead(limit: Int, now: @escaping @Sendable () -> Int64,
-                           after seq: Int64) -> Task<Result<DueBatch, StoreError>, Never> {
+    private func readAhead(
+        limit: Int, now: @escaping @Sendable () -> Int64,
+        after seq: Int64
+    ) -> Task<Result<DueBatch, StoreError>, Never> {
         Task {
-            do throws(StoreError) { return .success(try await readDue(limit: limit, now: now(), after: seq)) }
-            catch { return .failure(error) }
+            do throws(StoreError) { return .success(try await readDue(limit: limit, now: now(), after: seq)) } catch {
+                return .failure(error)
+            }
         }
     }
 }

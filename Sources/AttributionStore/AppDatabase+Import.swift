@@ -43,8 +43,10 @@ extension AppDatabase {
         do {
             return try writer.read { db in
                 let marks = Array(repeating: "?", count: eventIds.count).joined(separator: ",")
-                return Set(try String.fetchAll(db, sql: "SELECT event_id FROM inbox_events WHERE event_id IN (\(marks))",
-                                               arguments: StatementArguments(eventIds)))
+                return Set(
+                    try String.fetchAll(
+                        db, sql: "SELECT event_id FROM inbox_events WHERE event_id IN (\(marks))",
+                        arguments: StatementArguments(eventIds)))
             }
         } catch {
             throw StoreError.wrap(error, "read the inbox")
@@ -64,17 +66,20 @@ extension AppDatabase {
     /// Stores one backfill page and where the next one starts in one
     /// transaction, so a run killed at any point resumes after the last page
     /// stored, and stores nothing twice. A nil `cursor` ends the run.
-    public func storeBackfillPage(_ events: [NewInboxEvent], cursor: BackfillCursor?,
-                                  receivedAt: Int64) async throws(StoreError) -> [InsertOutcome] {
+    public func storeBackfillPage(
+        _ events: [NewInboxEvent], cursor: BackfillCursor?,
+        receivedAt: Int64
+    ) async throws(StoreError) -> [InsertOutcome] {
         do {
             let text = try cursor.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
             return try await writer.write { db in
                 let outcomes = try Self.insert(events, receivedAt: receivedAt, in: db)
                 if let text {
-                    try db.execute(sql: """
-                        INSERT INTO daemon_settings (key, value) VALUES (?, ?)
-                        ON CONFLICT (key) DO UPDATE SET value = excluded.value
-                        """, arguments: [Self.backfillCursorKey, text])
+                    try db.execute(
+                        sql: """
+                            INSERT INTO daemon_settings (key, value) VALUES (?, ?)
+                            ON CONFLICT (key) DO UPDATE SET value = excluded.value
+                            """, arguments: [Self.backfillCursorKey, text])
                 } else {
                     try db.execute(sql: "DELETE FROM daemon_settings WHERE key = ?", arguments: [Self.backfillCursorKey])
                 }

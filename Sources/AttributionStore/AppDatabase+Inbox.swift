@@ -15,12 +15,13 @@ extension AppDatabase {
     }
 
     static func insert(_ events: [NewInboxEvent], receivedAt: Int64, in db: Database) throws -> [InsertOutcome] {
-        let statement = try db.cachedStatement(sql: """
-            INSERT INTO inbox_events
-                (event_id, type, livemode, api_version, stripe_created_at, received_at, payload, origin)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (event_id) DO NOTHING
-            """)
+        let statement = try db.cachedStatement(
+            sql: """
+                INSERT INTO inbox_events
+                    (event_id, type, livemode, api_version, stripe_created_at, received_at, payload, origin)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (event_id) DO NOTHING
+                """)
         let received = Timestamp.iso(receivedAt)
         return try events.map { e in
             try statement.execute(arguments: [
@@ -36,8 +37,14 @@ extension AppDatabase {
         try writer.read { db in
             var sql = "SELECT * FROM inbox_events WHERE 1"
             var args: StatementArguments = []
-            if let status { sql += " AND status = ?"; args += [status.rawValue] }
-            if let origin { sql += " AND origin = ?"; args += [origin.rawValue] }
+            if let status {
+                sql += " AND status = ?"
+                args += [status.rawValue]
+            }
+            if let origin {
+                sql += " AND origin = ?"
+                args += [origin.rawValue]
+            }
             sql += " ORDER BY seq DESC LIMIT ?"
             args += [limit]
             return try Row.fetchAll(db, sql: sql, arguments: args).map { Self.inboxRow($0, withPayload: false) }
@@ -67,10 +74,11 @@ extension AppDatabase {
     @discardableResult
     public func retry(eventId: String) throws -> Int {
         try writer.write { db in
-            try db.execute(sql: """
-                UPDATE inbox_events SET status = 'pending', attempts = 0, next_attempt_at = NULL
-                WHERE event_id = ? AND status IN ('failed', 'dead')
-                """, arguments: [eventId])
+            try db.execute(
+                sql: """
+                    UPDATE inbox_events SET status = 'pending', attempts = 0, next_attempt_at = NULL
+                    WHERE event_id = ? AND status IN ('failed', 'dead')
+                    """, arguments: [eventId])
             return db.changesCount
         }
     }
@@ -79,10 +87,11 @@ extension AppDatabase {
     @discardableResult
     public func retryDead() throws -> Int {
         try writer.write { db in
-            try db.execute(sql: """
-                UPDATE inbox_events SET status = 'pending', attempts = 0, next_attempt_at = NULL
-                WHERE status = 'dead'
-                """)
+            try db.execute(
+                sql: """
+                    UPDATE inbox_events SET status = 'pending', attempts = 0, next_attempt_at = NULL
+                    WHERE status = 'dead'
+                    """)
             return db.changesCount
         }
     }

@@ -24,8 +24,9 @@ extension AppDatabase {
     /// such as `send-test-events`.
     public func publicRow(_ table: PublicTable, key: String) throws -> [String: String?]? {
         try writer.read { db in
-            guard let row = try Row.fetchOne(
-                db, sql: "SELECT * FROM \(table.rawValue) WHERE \(table.keyColumn) = ?", arguments: [key])
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT * FROM \(table.rawValue) WHERE \(table.keyColumn) = ?", arguments: [key])
             else { return nil }
             var values: [String: String?] = [:]
             for (column, value) in row {
@@ -47,8 +48,9 @@ extension AppDatabase {
     /// unattributed or not there.
     public func attributedPartner(ofTransaction id: String) throws -> String? {
         try writer.read { db in
-            try String.fetchOne(db, sql: "SELECT partner_key FROM attributed_transactions WHERE transaction_id = ?",
-                                arguments: [id])
+            try String.fetchOne(
+                db, sql: "SELECT partner_key FROM attributed_transactions WHERE transaction_id = ?",
+                arguments: [id])
         }
     }
 }

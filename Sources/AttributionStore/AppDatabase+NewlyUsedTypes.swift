@@ -24,15 +24,17 @@ extension AppDatabase {
             let new = current.subtracting(known).sorted()
             var requeued = 0
             if !new.isEmpty {
-                try db.execute(sql: """
-                    UPDATE inbox_events SET status = 'pending', attempts = 0, next_attempt_at = NULL, applied_at = NULL
-                    WHERE status = 'ignored' AND type IN (\(new.map { _ in "?" }.joined(separator: ",")))
-                    """, arguments: StatementArguments(new))
+                try db.execute(
+                    sql: """
+                        UPDATE inbox_events SET status = 'pending', attempts = 0, next_attempt_at = NULL, applied_at = NULL
+                        WHERE status = 'ignored' AND type IN (\(new.map { _ in "?" }.joined(separator: ",")))
+                        """, arguments: StatementArguments(new))
                 requeued = db.changesCount
             }
-            try db.execute(sql: """
-                INSERT INTO daemon_settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value
-                """, arguments: [Self.usedTypesKey, remembered])
+            try db.execute(
+                sql: """
+                    INSERT INTO daemon_settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value
+                    """, arguments: [Self.usedTypesKey, remembered])
             if requeued > 0 {
                 Logger(label: "attributiond").notice(
                     "\(requeued) stored event(s) of types this version now uses go back to the worker",

@@ -23,14 +23,17 @@ extension AppDatabase {
     /// A name or email left out keeps the value the partner already has, so
     /// `partners add KEY --email E` does not erase the name.
     @discardableResult
-    public func recordPartner(key: String, name: String?, email: String?, promotionCodes: [String] = [],
-                              settings: ApplySettings, now: Int64) async throws(StoreError) -> PartnerRow {
+    public func recordPartner(
+        key: String, name: String?, email: String?, promotionCodes: [String] = [],
+        settings: ApplySettings, now: Int64
+    ) async throws(StoreError) -> PartnerRow {
         guard !key.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw StoreError.failed("cannot add the partner: the partner key is empty")
         }
         let existing = try partner(key: key)
-        let profile = LocalEvent.PartnerProfile(partnerKey: key, name: name ?? existing?.name,
-                                                email: email ?? existing?.email, promotionCodes: promotionCodes)
+        let profile = LocalEvent.PartnerProfile(
+            partnerKey: key, name: name ?? existing?.name,
+            email: email ?? existing?.email, promotionCodes: promotionCodes)
         // Each call is a new event, and a later profile must replace an earlier one: profiles
         // of the same `now` are ordered by event id, so the id carries the wall clock in
         // nanoseconds (fixed width, so text order is time order), then a random tie-breaker.
@@ -42,8 +45,9 @@ extension AppDatabase {
         let id = "partner_\(key)_\(now)_\(nanos)_\(UInt16.random(in: .min ... .max))"
         do {
             let json = try LocalEvent.envelope(id: id, type: LocalEvent.partnerType, created: now, object: profile)
-            _ = try await recordAndApply(NewInboxEvent(event: try StripeEvent.decode(Array(json.utf8)), payload: json),
-                                         settings: settings, now: now)
+            _ = try await recordAndApply(
+                NewInboxEvent(event: try StripeEvent.decode(Array(json.utf8)), payload: json),
+                settings: settings, now: now)
         } catch {
             throw StoreError.wrap(error, "add partner \(key)")
         }
@@ -56,14 +60,18 @@ extension AppDatabase {
     public func promotionCodes(partner: String) throws(StoreError) -> (codes: [String], waiting: [String]) {
         do {
             return try writer.read { db in
-                let codes = try String.fetchAll(db, sql: """
-                    SELECT coalesce(code, promotion_code_id) FROM promotion_codes WHERE partner_key = ? ORDER BY 1
-                    """, arguments: [partner])
-                let waiting = try String.fetchAll(db, sql: """
-                    SELECT m.code FROM fact_promotion_code_mappings AS m
-                    WHERE m.partner_key = ? AND NOT EXISTS (SELECT 1 FROM fact_promotion_codes f WHERE f.code = m.code)
-                    ORDER BY 1
-                    """, arguments: [partner])
+                let codes = try String.fetchAll(
+                    db,
+                    sql: """
+                        SELECT coalesce(code, promotion_code_id) FROM promotion_codes WHERE partner_key = ? ORDER BY 1
+                        """, arguments: [partner])
+                let waiting = try String.fetchAll(
+                    db,
+                    sql: """
+                        SELECT m.code FROM fact_promotion_code_mappings AS m
+                        WHERE m.partner_key = ? AND NOT EXISTS (SELECT 1 FROM fact_promotion_codes f WHERE f.code = m.code)
+                        ORDER BY 1
+                        """, arguments: [partner])
                 return (codes, waiting)
             }
         } catch {
@@ -84,12 +92,16 @@ extension AppDatabase {
     private func readPartners(where condition: String, _ arguments: StatementArguments) throws(StoreError) -> [PartnerRow] {
         do {
             return try writer.read { db in
-                try Row.fetchAll(db, sql: """
-                    SELECT p.*, (SELECT count(*) FROM customers c WHERE c.partner_key = p.partner_key) AS customers
-                    FROM partners p WHERE \(condition) ORDER BY p.partner_key
-                    """, arguments: arguments).map { row in
-                    PartnerRow(partnerKey: row["partner_key"], name: row["name"], email: row["email"],
-                               createdAt: row["created_at"], source: row["source"], customers: row["customers"])
+                try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT p.*, (SELECT count(*) FROM customers c WHERE c.partner_key = p.partner_key) AS customers
+                        FROM partners p WHERE \(condition) ORDER BY p.partner_key
+                        """, arguments: arguments
+                ).map { row in
+                    PartnerRow(
+                        partnerKey: row["partner_key"], name: row["name"], email: row["email"],
+                        createdAt: row["created_at"], source: row["source"], customers: row["customers"])
                 }
             }
         } catch {

@@ -50,7 +50,8 @@ extension AppDatabase {
             var deleted = 0
             try db.inTransaction(.immediate) {
                 started = DispatchTime.now().uptimeNanoseconds
-                try db.execute(sql: "DELETE FROM inbox_events WHERE status = 'ignored' AND seq IN (\(seqs.map(String.init).joined(separator: ",")))")
+                try db.execute(
+                    sql: "DELETE FROM inbox_events WHERE status = 'ignored' AND seq IN (\(seqs.map(String.init).joined(separator: ",")))")
                 deleted = db.changesCount
                 return .commit
             }
@@ -73,12 +74,15 @@ extension AppDatabase {
             while true {
                 // Read candidates outside the write lock; parsing is the slow part.
                 let rows = try await writer.read { [batch, after] db in
-                    try Row.fetchAll(db, sql: """
-                        SELECT seq, payload FROM inbox_events
-                        WHERE seq > ? AND status = 'ignored' AND received_at < ?
-                        ORDER BY seq LIMIT ?
-                        """, arguments: [after, cutoff, batch])
-                        .map { (seq: $0["seq"] as Int64, payload: $0["payload"] as String) }
+                    try Row.fetchAll(
+                        db,
+                        sql: """
+                            SELECT seq, payload FROM inbox_events
+                            WHERE seq > ? AND status = 'ignored' AND received_at < ?
+                            ORDER BY seq LIMIT ?
+                            """, arguments: [after, cutoff, batch]
+                    )
+                    .map { (seq: $0["seq"] as Int64, payload: $0["payload"] as String) }
                 }
                 guard let last = rows.last?.seq else { break }
                 after = last
@@ -89,8 +93,11 @@ extension AppDatabase {
                 result.batches += 1
                 result.longestBatchMilliseconds = max(result.longestBatchMilliseconds, seconds * 1000)
                 // Keep each transaction near the target, whatever the disk and payload sizes.
-                if seconds > Self.pruneBatchTarget * 2 { batch = max(1, batch / 2) }
-                else if seconds < Self.pruneBatchTarget / 2 { batch = min(Self.pruneBatchCap, batch * 3 / 2 + 1) }
+                if seconds > Self.pruneBatchTarget * 2 {
+                    batch = max(1, batch / 2)
+                } else if seconds < Self.pruneBatchTarget / 2 {
+                    batch = min(Self.pruneBatchCap, batch * 3 / 2 + 1)
+                }
                 // Then leave the lock free, so intake's group commits find it free most of the time.
                 try await pause(after: seconds)
             }
@@ -137,8 +144,11 @@ extension AppDatabase {
             result.freePagesLeft = left
             if released == 0 || left == 0 { break }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-            if seconds > Self.pruneBatchTarget * 2 { step = max(16, step / 2) }
-            else if seconds < Self.pruneBatchTarget / 2 { step = min(8192, step * 2) }
+            if seconds > Self.pruneBatchTarget * 2 {
+                step = max(16, step / 2)
+            } else if seconds < Self.pruneBatchTarget / 2 {
+                step = min(8192, step * 2)
+            }
             try await pause(after: seconds)
         }
         if !result.incrementalVacuum {

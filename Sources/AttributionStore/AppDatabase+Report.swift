@@ -33,21 +33,26 @@ extension AppDatabase {
     /// (see `moneyTotals`).
     /// `splitScanAbove`: from how many transactions the scan is split over two
     /// connections (a pool only); tests lower it to cover the split.
-    public func report(_ request: ReportRequest,
-                       splitScanAbove: Int64 = AppDatabase.parallelScanThreshold) throws(StoreError) -> Report {
+    public func report(
+        _ request: ReportRequest,
+        splitScanAbove: Int64 = AppDatabase.parallelScanThreshold
+    ) throws(StoreError) -> Report {
         do {
             let bounds = try Self.bounds(of: request)
             // Money first (possibly on two connections at once), then the counts in one read.
-            let money = try moneyTotals(mode: request.mode, from: bounds.from, to: bounds.to,
-                                        splitAbove: splitScanAbove)
+            let money = try moneyTotals(
+                mode: request.mode, from: bounds.from, to: bounds.to,
+                splitAbove: splitScanAbove)
             return try writer.read { db in try Self.report(request, bounds: bounds, money: money, in: db) }
         } catch {
             throw StoreError.wrap(error, "compute the report")
         }
     }
 
-    static func report(_ request: ReportRequest, bounds: (from: String?, to: String?),
-                       money: [MoneyKey: CurrencyTotals], in db: Database) throws -> Report {
+    static func report(
+        _ request: ReportRequest, bounds: (from: String?, to: String?),
+        money: [MoneyKey: CurrencyTotals], in db: Database
+    ) throws -> Report {
         var names: [String: String?] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT partner_key, name FROM partners") {
             names[row["partner_key"]] = row["name"] as String?
@@ -63,20 +68,34 @@ extension AppDatabase {
         for key in names.keys { entries[key] = entry(key) }
 
         let mode = modeCondition(request.mode)
-        for row in try Row.fetchAll(db, sql: """
-            SELECT partner_key, count(*) AS n FROM customers WHERE \(mode) GROUP BY partner_key
-            """) {
+        for row in try Row.fetchAll(
+            db,
+            sql: """
+                SELECT partner_key, count(*) AS n FROM customers WHERE \(mode) GROUP BY partner_key
+                """)
+        {
             let key: String? = row["partner_key"]
-            entries[key] = { var e = entry(key); e.customers = row["n"]; return e }()
+            entries[key] = {
+                var e = entry(key)
+                e.customers = row["n"]
+                return e
+            }()
         }
-        for row in try Row.fetchAll(db, sql: """
-            SELECT c.partner_key, count(*) AS n FROM subscriptions s
-            LEFT JOIN customers c ON c.stripe_customer_id = s.stripe_customer_id
-            WHERE s.status IN ('active', 'trialing') AND \(modeCondition(request.mode, table: "s"))
-            GROUP BY c.partner_key
-            """) {
+        for row in try Row.fetchAll(
+            db,
+            sql: """
+                SELECT c.partner_key, count(*) AS n FROM subscriptions s
+                LEFT JOIN customers c ON c.stripe_customer_id = s.stripe_customer_id
+                WHERE s.status IN ('active', 'trialing') AND \(modeCondition(request.mode, table: "s"))
+                GROUP BY c.partner_key
+                """)
+        {
             let key: String? = row["partner_key"]
-            entries[key] = { var e = entry(key); e.activeSubscriptions = row["n"]; return e }()
+            entries[key] = {
+                var e = entry(key)
+                e.activeSubscriptions = row["n"]
+                return e
+            }()
         }
 
         for (key, totals) in money.sorted(by: { $0.key.currency < $1.key.currency }) {
@@ -92,14 +111,24 @@ extension AppDatabase {
         if request.mode == .live && partners.allSatisfy({ $0.totals.isEmpty }) && (unattributed?.totals.isEmpty ?? true) {
             var testConditions = ["livemode = 0"]
             var testArguments: StatementArguments = []
-            if let from = bounds.from { testConditions.append("occurred_at >= ?"); testArguments += [from] }
-            if let to = bounds.to { testConditions.append("occurred_at < ?"); testArguments += [to] }
-            onlyTest = try Bool.fetchOne(db, sql: """
-                SELECT EXISTS (SELECT 1 FROM transactions WHERE \(testConditions.joined(separator: " AND ")))
-                """, arguments: testArguments) ?? false
+            if let from = bounds.from {
+                testConditions.append("occurred_at >= ?")
+                testArguments += [from]
+            }
+            if let to = bounds.to {
+                testConditions.append("occurred_at < ?")
+                testArguments += [to]
+            }
+            onlyTest =
+                try Bool.fetchOne(
+                    db,
+                    sql: """
+                        SELECT EXISTS (SELECT 1 FROM transactions WHERE \(testConditions.joined(separator: " AND ")))
+                        """, arguments: testArguments) ?? false
         }
-        return Report(mode: request.mode, from: request.from, to: request.to, partners: partners,
-                      unattributed: unattributed, onlyTestData: onlyTest)
+        return Report(
+            mode: request.mode, from: request.from, to: request.to, partners: partners,
+            unattributed: unattributed, onlyTestData: onlyTest)
     }
 
     /// The period as ISO-8601 text comparable with `occurred_at`.

@@ -22,13 +22,17 @@ extension AppDatabase {
     /// Below this many rows one scan is fast enough and splitting costs more than it saves.
     public static let parallelScanThreshold: Int64 = 200_000
 
-    func moneyTotals(mode: ReportMode, from: String?, to: String?,
-                     splitAbove: Int64) throws -> [MoneyKey: CurrencyTotals] {
+    func moneyTotals(
+        mode: ReportMode, from: String?, to: String?,
+        splitAbove: Int64
+    ) throws -> [MoneyKey: CurrencyTotals] {
         let (low, high) = try writer.read { db in
             // Two subqueries: SQLite answers a lone min() or max() from the b-tree's ends, not by a scan.
-            let row = try Row.fetchOne(db, sql: """
-                SELECT (SELECT min(rowid) FROM transactions) AS low, (SELECT max(rowid) FROM transactions) AS high
-                """)
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT (SELECT min(rowid) FROM transactions) AS low, (SELECT max(rowid) FROM transactions) AS high
+                    """)
             return ((row?["low"] as Int64?) ?? 0, (row?["high"] as Int64?) ?? -1)
         }
         guard high >= low else { return [:] }
@@ -53,31 +57,40 @@ extension AppDatabase {
         return merged
     }
 
-    static func moneyTotals(in db: Database, mode: ReportMode, from: String?, to: String?,
-                            rowids: ClosedRange<Int64>) throws -> [MoneyKey: CurrencyTotals] {
+    static func moneyTotals(
+        in db: Database, mode: ReportMode, from: String?, to: String?,
+        rowids: ClosedRange<Int64>
+    ) throws -> [MoneyKey: CurrencyTotals] {
         var arguments: StatementArguments = []
         var conditions = [modeCondition(mode, table: "t"), "t.rowid BETWEEN ? AND ?"]
         arguments += [rowids.lowerBound, rowids.upperBound]
-        if let from { conditions.append("t.occurred_at >= ?"); arguments += [from] }
-        if let to { conditions.append("t.occurred_at < ?"); arguments += [to] }
+        if let from {
+            conditions.append("t.occurred_at >= ?")
+            arguments += [from]
+        }
+        if let to {
+            conditions.append("t.occurred_at < ?")
+            arguments += [to]
+        }
         // One row per transaction, summed here: with a few hundred groups at most,
         // SQLite's GROUP BY sorted every row first, which was over half the report's time.
-        let statement = try db.makeStatement(sql: """
-            SELECT partner_key, currency, amount, amount_refunded, net_amount, commission
-            FROM (
-                SELECT CASE WHEN cs.id IS NOT NULL THEN cs.partner_key
-                            WHEN ck.id IS NOT NULL THEN ck.partner_key
-                            ELSE t.partner_key END AS partner_key,
-                       t.product_key, t.currency, t.amount, t.amount_refunded,
-                       max(t.amount - t.amount_refunded - t.amount_disputed, 0) AS net_amount,
-                       coalesce(lc.commission, 0) AS commission
-                FROM transactions t
-                LEFT JOIN ledger_commissions lc ON lc.transaction_id = t.transaction_id
-                LEFT JOIN customers cs ON cs.stripe_customer_id = t.stripe_customer_id
-                LEFT JOIN customers ck ON cs.id IS NULL AND ck.customer_key = t.customer_key
-                WHERE \(conditions.joined(separator: " AND "))
-            )
-            """)
+        let statement = try db.makeStatement(
+            sql: """
+                SELECT partner_key, currency, amount, amount_refunded, net_amount, commission
+                FROM (
+                    SELECT CASE WHEN cs.id IS NOT NULL THEN cs.partner_key
+                                WHEN ck.id IS NOT NULL THEN ck.partner_key
+                                ELSE t.partner_key END AS partner_key,
+                           t.product_key, t.currency, t.amount, t.amount_refunded,
+                           max(t.amount - t.amount_refunded - t.amount_disputed, 0) AS net_amount,
+                           coalesce(lc.commission, 0) AS commission
+                    FROM transactions t
+                    LEFT JOIN ledger_commissions lc ON lc.transaction_id = t.transaction_id
+                    LEFT JOIN customers cs ON cs.stripe_customer_id = t.stripe_customer_id
+                    LEFT JOIN customers ck ON cs.id IS NULL AND ck.customer_key = t.customer_key
+                    WHERE \(conditions.joined(separator: " AND "))
+                )
+                """)
         try statement.setArguments(arguments)
         var totals: [MoneyKey: CurrencyTotals] = [:]
         try Statements(db).forEach(statement) { row in
@@ -88,25 +101,29 @@ extension AppDatabase {
     }
 }
 
-private extension CurrencyTotals {
-    init(none currency: String) {
+extension CurrencyTotals {
+    fileprivate init(none currency: String) {
         self.init(currency: currency, transactions: 0, gross: 0, refunded: 0, net: 0, commission: 0)
     }
 
     /// Adds one transaction's amounts, read from columns 2–5.
-    mutating func add(_ row: Columns) throws {
-        try add(transactions: 1, gross: row.summand(2), refunded: row.summand(3), net: row.summand(4),
-                commission: row.summand(5))
+    fileprivate mutating func add(_ row: Columns) throws {
+        try add(
+            transactions: 1, gross: row.summand(2), refunded: row.summand(3), net: row.summand(4),
+            commission: row.summand(5))
     }
 
     /// Adds the totals of another part of the scan.
-    mutating func add(_ other: CurrencyTotals) throws {
-        try add(transactions: other.transactions, gross: other.gross, refunded: other.refunded, net: other.net,
-                commission: other.commission)
+    fileprivate mutating func add(_ other: CurrencyTotals) throws {
+        try add(
+            transactions: other.transactions, gross: other.gross, refunded: other.refunded, net: other.net,
+            commission: other.commission)
     }
 
-    private mutating func add(transactions count: Int, gross: Int64, refunded: Int64, net: Int64,
-                              commission: Int64) throws {
+    private mutating func add(
+        transactions count: Int, gross: Int64, refunded: Int64, net: Int64,
+        commission: Int64
+    ) throws {
         transactions += count
         try self.gross.add(gross)
         try self.refunded.add(refunded)
@@ -115,9 +132,9 @@ private extension CurrencyTotals {
     }
 }
 
-private extension Int64 {
+extension Int64 {
     /// Adds like SQLite's `sum()`: an overflow is an error, never a wrapped total.
-    mutating func add(_ value: Int64) throws {
+    fileprivate mutating func add(_ value: Int64) throws {
         let (result, overflow) = addingReportingOverflow(value)
         if overflow { throw DatabaseError(resultCode: .SQLITE_ERROR, message: "integer overflow in the report's sums") }
         self = result

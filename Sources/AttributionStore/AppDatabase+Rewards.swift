@@ -30,25 +30,30 @@ extension AppDatabase {
     /// `now` (SPEC §7). A partner that does not exist is refused: a typo would
     /// otherwise create a rule no transaction ever uses.
     @discardableResult
-    public func recordRuleChange(partnerKey: String?, productKey: String?, reward: RewardRule.Reward?,
-                                 from: Int64?, maxMonths: Int? = nil, maxPayments: Int? = nil,
-                                 now: Int64) throws(StoreError) -> RuleChangeOutcome {
+    public func recordRuleChange(
+        partnerKey: String?, productKey: String?, reward: RewardRule.Reward?,
+        from: Int64?, maxMonths: Int? = nil, maxPayments: Int? = nil,
+        now: Int64
+    ) throws(StoreError) -> RuleChangeOutcome {
         do {
             let scopeHadRule = try writer.read { db in
-                try db.one("SELECT 1 FROM reward_rules WHERE ifnull(partner_key, '') = ? AND ifnull(product_key, '') = ? LIMIT 1",
-                           partnerKey ?? "", productKey ?? "", as: { _ in true }) ?? false
+                try db.one(
+                    "SELECT 1 FROM reward_rules WHERE ifnull(partner_key, '') = ? AND ifnull(product_key, '') = ? LIMIT 1",
+                    partnerKey ?? "", productKey ?? "", as: { _ in true }) ?? false
             }
             let effective = from ?? (scopeHadRule ? now : 0)
             // The rule in force just before: what earlier transactions keep.
             let previous = try writer.read { db in
-                try RuleInTime.inForce(partner: partnerKey, product: productKey, at: Timestamp.iso(effective - 1),
-                                       in: Statements(db))?.reward
+                try RuleInTime.inForce(
+                    partner: partnerKey, product: productKey, at: Timestamp.iso(effective - 1),
+                    in: Statements(db))?.reward
             }
             if reward == nil && !scopeHadRule {
                 throw StoreError.notFound("cannot end the rule of \(Self.scopeText(partnerKey, productKey)): it has none")
             }
-            let change = LocalEvent.RuleChange(partnerKey: partnerKey, productKey: productKey, reward: reward,
-                                               effectiveFrom: effective, maxMonths: maxMonths, maxPayments: maxPayments)
+            let change = LocalEvent.RuleChange(
+                partnerKey: partnerKey, productKey: productKey, reward: reward,
+                effectiveFrom: effective, maxMonths: maxMonths, maxPayments: maxPayments)
             try recordAdminEvent(type: LocalEvent.rewardRuleType, prefix: "reward", object: change, now: now) { db in
                 if let partnerKey, try db.one("SELECT 1 FROM partners WHERE partner_key = ?", partnerKey, as: { _ in true }) == nil {
                     throw StoreError.notFound("cannot set a rule for partner \(partnerKey): no such partner")
@@ -64,8 +69,9 @@ extension AppDatabase {
     /// Returns whether the scope already had a rule.
     @discardableResult
     public func setRewardRule(_ rule: RewardRule, now: Int64 = 0) throws(StoreError) -> Bool {
-        let outcome = try recordRuleChange(partnerKey: rule.partnerKey, productKey: rule.productKey,
-                                           reward: rule.reward, from: nil, now: now)
+        let outcome = try recordRuleChange(
+            partnerKey: rule.partnerKey, productKey: rule.productKey,
+            reward: rule.reward, from: nil, now: now)
         return outcome.scopeHadRule
     }
 
@@ -74,8 +80,9 @@ extension AppDatabase {
     public func recordHold(days: Int, now: Int64) throws(StoreError) -> Int {
         do {
             let before = try holdDays()
-            try recordAdminEvent(type: LocalEvent.rewardHoldType, prefix: "hold", object: LocalEvent.RewardHold(days: days),
-                                 now: now)
+            try recordAdminEvent(
+                type: LocalEvent.rewardHoldType, prefix: "hold", object: LocalEvent.RewardHold(days: days),
+                now: now)
             return before
         } catch {
             throw StoreError.wrap(error, "record the hold period")
@@ -99,19 +106,26 @@ extension AppDatabase {
     public func ruleHistory() throws(StoreError) -> [RuleRecord] {
         do {
             return try writer.read { db in
-                try db.all("""
+                try db.all(
+                    """
                     SELECT event_id, partner_key, product_key, percent_bps, flat_amount, currency, effective_from,
                            max_months, max_payments, recorded_at
                     FROM reward_rules ORDER BY effective_from, recorded_at, event_id
-                    """, as: { c in
-                    let reward: RewardRule.Reward?
-                    if let bps = try c[3] as Int64? { reward = .percent(bps: bps) }
-                    else if let flat = try c[4] as Int64? { reward = .flat(amount: flat, currency: try c[5]) }
-                    else { reward = nil }
-                    return RuleRecord(eventId: try c[0], partnerKey: try c[1], productKey: try c[2], reward: reward,
-                                      effectiveFrom: try c[6], maxMonths: (try c[7] as Int64?).map(Int.init),
-                                      maxPayments: (try c[8] as Int64?).map(Int.init), recordedAt: try c[9])
-                })
+                    """,
+                    as: { c in
+                        let reward: RewardRule.Reward?
+                        if let bps = try c[3] as Int64? {
+                            reward = .percent(bps: bps)
+                        } else if let flat = try c[4] as Int64? {
+                            reward = .flat(amount: flat, currency: try c[5])
+                        } else {
+                            reward = nil
+                        }
+                        return RuleRecord(
+                            eventId: try c[0], partnerKey: try c[1], productKey: try c[2], reward: reward,
+                            effectiveFrom: try c[6], maxMonths: (try c[7] as Int64?).map(Int.init),
+                            maxPayments: (try c[8] as Int64?).map(Int.init), recordedAt: try c[9])
+                    })
             }
         } catch {
             throw StoreError.wrap(error, "read the reward rules")

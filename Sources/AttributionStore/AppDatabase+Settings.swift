@@ -16,15 +16,18 @@ extension AppDatabase {
     public func recordedSettings() throws(StoreError) -> RecordedSettings {
         do {
             return try writer.read { db in
-                guard let row = try db.one("""
-                    SELECT transaction_source, partial_refunds, v_event, v_created FROM derivation_settings WHERE id = 1
-                    """, as: { c in (try c[0] as String, try c[1] as String, try c[2] as String, try c[3] as Int64) })
+                guard
+                    let row = try db.one(
+                        """
+                        SELECT transaction_source, partial_refunds, v_event, v_created FROM derivation_settings WHERE id = 1
+                        """, as: { c in (try c[0] as String, try c[1] as String, try c[2] as String, try c[3] as Int64) })
                 else { return RecordedSettings(apply: ApplySettings()) }
                 guard let source = ApplySettings.TransactionSource(rawValue: row.0),
-                      let refunds = ApplySettings.PartialRefunds(rawValue: row.1)
+                    let refunds = ApplySettings.PartialRefunds(rawValue: row.1)
                 else { throw StoreError.failed("cannot read the derivation settings: '\(row.0)', '\(row.1)'") }
-                return RecordedSettings(apply: ApplySettings(transactionSource: source, partialRefunds: refunds),
-                                        eventId: row.2, since: row.3)
+                return RecordedSettings(
+                    apply: ApplySettings(transactionSource: source, partialRefunds: refunds),
+                    eventId: row.2, since: row.3)
             }
         } catch {
             throw StoreError.wrap(error, "read the derivation settings")
@@ -47,8 +50,9 @@ extension AppDatabase {
     /// each row means). Returns the rebuild's result.
     @discardableResult
     public func recordSettings(_ settings: ApplySettings, now: Int64) async throws(StoreError) -> BatchResult {
-        let object = LocalEvent.Settings(transactionSource: settings.transactionSource.rawValue,
-                                         partialRefunds: settings.partialRefunds.rawValue)
+        let object = LocalEvent.Settings(
+            transactionSource: settings.transactionSource.rawValue,
+            partialRefunds: settings.partialRefunds.rawValue)
         // Two changes in the same second are ordered by event id: it carries the wall clock
         // in nanoseconds, fixed width, so the later change wins (as partner profiles do).
         var clock = timespec()
@@ -56,11 +60,13 @@ extension AppDatabase {
         let nanos = String(format: "%019lld", Int64(clock.tv_sec) * 1_000_000_000 + Int64(clock.tv_nsec))
         let id = "settings_\(now)_\(nanos)_\(UInt16.random(in: .min ... .max))"
         let payload: String
-        do { payload = try LocalEvent.envelope(id: id, type: LocalEvent.settingsType, created: now, object: object) }
-        catch { throw StoreError.failed("cannot record the settings: \(error)") }
+        do { payload = try LocalEvent.envelope(id: id, type: LocalEvent.settingsType, created: now, object: object) } catch {
+            throw StoreError.failed("cannot record the settings: \(error)")
+        }
         let event: NewInboxEvent
-        do { event = NewInboxEvent(event: try StripeEvent.decode(Array(payload.utf8)), payload: payload) }
-        catch { throw StoreError.failed("cannot record the settings: \(error)") }
+        do { event = NewInboxEvent(event: try StripeEvent.decode(Array(payload.utf8)), payload: payload) } catch {
+            throw StoreError.failed("cannot record the settings: \(error)")
+        }
         _ = try await recordAndApply(event, settings: settings, now: now)
         return try rebuild(settings: settings, now: now)
     }

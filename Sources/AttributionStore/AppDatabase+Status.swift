@@ -19,9 +19,11 @@ extension AppDatabase {
             for row in try Row.fetchAll(db, sql: "SELECT status, count(*) AS n FROM inbox_events GROUP BY status") {
                 if let status = InboxStatus(rawValue: row["status"]) { counts[status] = row["n"] }
             }
-            let oldest = try String.fetchOne(db, sql: """
-                SELECT min(received_at) FROM inbox_events WHERE status IN ('pending', 'failed')
-                """)
+            let oldest = try String.fetchOne(
+                db,
+                sql: """
+                    SELECT min(received_at) FROM inbox_events WHERE status IN ('pending', 'failed')
+                    """)
             var origins: [InboxOrigin: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT origin, count(*) AS n FROM inbox_events GROUP BY origin") {
                 if let origin = InboxOrigin(rawValue: row["origin"]) { origins[origin] = row["n"] }
@@ -49,8 +51,9 @@ extension AppDatabase {
     /// Stores `value` under `key` unless one is there; returns the value kept.
     public func settingInsertingIfAbsent(_ key: String, value: String) throws -> String {
         try writer.write { db in
-            try db.execute(sql: "INSERT INTO daemon_settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
-                           arguments: [key, value])
+            try db.execute(
+                sql: "INSERT INTO daemon_settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+                arguments: [key, value])
             return try String.fetchOne(db, sql: "SELECT value FROM daemon_settings WHERE key = ?", arguments: [key]) ?? value
         }
     }

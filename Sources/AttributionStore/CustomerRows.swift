@@ -27,7 +27,9 @@ struct CustomerRows {
         let existing = try read(keys: keys, customers: customers)
         var moved: [String] = []
         for row in wanted {
-            let before = existing.values.first { ($0.key != nil && $0.key == row.key) || ($0.customer != nil && $0.customer == row.customer) }
+            let before = existing.values.first {
+                ($0.key != nil && $0.key == row.key) || ($0.customer != nil && $0.customer == row.customer)
+            }
             if let old = before?.partner, let new = row.partner, old != new {
                 moved.append("customer \(row.key ?? row.customer ?? "?") moves from partner \(old) to \(new), whose evidence is earlier")
             }
@@ -45,14 +47,19 @@ struct CustomerRows {
     private func read(keys: [String], customers: [String]) throws -> [Int64: DerivedCustomer] {
         var rows: [Int64: DerivedCustomer] = [:]
         for i in 0..<max(keys.count, customers.count) {
-            let found = try db.all("""
+            let found = try db.all(
+                """
                 SELECT id, customer_key, stripe_customer_id, partner_key, email, name, livemode,
                        created_at, updated_at, deleted_at
                 FROM customers WHERE customer_key = ? OR stripe_customer_id = ?
-                """, i < keys.count ? keys[i] : nil, i < customers.count ? customers[i] : nil) { c in
-                (id: try c[0] as Int64,
-                 row: DerivedCustomer(key: try c[1], customer: try c[2], partner: try c[3], email: try c[4], name: try c[5],
-                                  livemode: try c[6], createdAt: try c[7], updatedAt: try c[8], deletedAt: try c[9]))
+                """, i < keys.count ? keys[i] : nil, i < customers.count ? customers[i] : nil
+            ) { c in
+                (
+                    id: try c[0] as Int64,
+                    row: DerivedCustomer(
+                        key: try c[1], customer: try c[2], partner: try c[3], email: try c[4], name: try c[5],
+                        livemode: try c[6], createdAt: try c[7], updatedAt: try c[8], deletedAt: try c[9])
+                )
             }
             for (id, row) in found { rows[id] = row }
         }
@@ -60,7 +67,8 @@ struct CustomerRows {
     }
 
     private func update(_ id: Int64, to r: DerivedCustomer) throws {
-        try db.run("""
+        try db.run(
+            """
             UPDATE customers SET customer_key = ?, stripe_customer_id = ?, partner_key = ?, email = ?, name = ?,
                                  livemode = ?, created_at = ?, updated_at = ?, deleted_at = ?
             WHERE id = ?
@@ -68,7 +76,8 @@ struct CustomerRows {
     }
 
     private func insert(_ r: DerivedCustomer) throws {
-        try db.run("""
+        try db.run(
+            """
             INSERT INTO customers (customer_key, stripe_customer_id, partner_key, email, name, livemode,
                                    created_at, updated_at, deleted_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -97,7 +106,8 @@ struct CustomerRows {
             }
             // Otherwise the oldest free row sharing its key, else its Stripe customer.
             for row in unplaced {
-                let sharing = free.filter { (row.key != nil && $0.value.key == row.key) }.keys.min()
+                let sharing =
+                    free.filter { (row.key != nil && $0.value.key == row.key) }.keys.min()
                     ?? free.filter { (row.customer != nil && $0.value.customer == row.customer) }.keys.min()
                 if let id = sharing {
                     kept[id] = (free[id]!, row)

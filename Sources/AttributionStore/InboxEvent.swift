@@ -13,8 +13,10 @@ public struct NewInboxEvent: Sendable {
     /// Without an `origin`, the daemon's own event types (`attributiond.*`: signups,
     /// partner profiles, settings) are `admin` and everything else a `webhook`,
     /// as the migration that added the column classified the events before it.
-    public init(eventId: String, type: String, livemode: Bool, apiVersion: String?, stripeCreated: Int64, payload: String,
-                origin: InboxOrigin? = nil) {
+    public init(
+        eventId: String, type: String, livemode: Bool, apiVersion: String?, stripeCreated: Int64, payload: String,
+        origin: InboxOrigin? = nil
+    ) {
         self.eventId = eventId
         self.type = type
         self.livemode = livemode
@@ -25,13 +27,15 @@ public struct NewInboxEvent: Sendable {
     }
 
     public init(envelope e: StripeEnvelope, payload: String, origin: InboxOrigin? = nil) {
-        self.init(eventId: e.id, type: e.type, livemode: e.livemode, apiVersion: e.apiVersion, stripeCreated: e.created,
-                  payload: payload, origin: origin)
+        self.init(
+            eventId: e.id, type: e.type, livemode: e.livemode, apiVersion: e.apiVersion, stripeCreated: e.created,
+            payload: payload, origin: origin)
     }
 
     public init(event: StripeEvent, payload: String, origin: InboxOrigin? = nil) {
-        self.init(eventId: event.id, type: event.type, livemode: event.livemode,
-                  apiVersion: event.apiVersion, stripeCreated: event.created, payload: payload, origin: origin)
+        self.init(
+            eventId: event.id, type: event.type, livemode: event.livemode,
+            apiVersion: event.apiVersion, stripeCreated: event.created, payload: payload, origin: origin)
     }
 }
 

@@ -17,9 +17,11 @@ public actor InboxWriter {
     /// Raised while a flush is queued or running, for the worker to yield to.
     public nonisolated let pressure: IntakePressure
 
-    public init(database: AppDatabase, maxBatch: Int = 512, pressure: IntakePressure = IntakePressure(),
-                clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) },
-                onCommit: @escaping @Sendable (Int) -> Void = { _ in }) {
+    public init(
+        database: AppDatabase, maxBatch: Int = 512, pressure: IntakePressure = IntakePressure(),
+        clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) },
+        onCommit: @escaping @Sendable (Int) -> Void = { _ in }
+    ) {
         self.database = database
         self.maxBatch = maxBatch
         self.clock = clock

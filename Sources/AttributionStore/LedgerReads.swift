@@ -17,7 +17,8 @@ struct LedgerTransaction {
     var held: Bool
 
     static func read(_ id: String, in db: Statements) throws -> LedgerTransaction? {
-        try db.one("""
+        try db.one(
+            """
             SELECT t.transaction_id,
                    CASE WHEN cs.id IS NOT NULL THEN cs.partner_key WHEN ck.id IS NOT NULL THEN ck.partner_key
                         ELSE t.partner_key END,
@@ -32,9 +33,11 @@ struct LedgerTransaction {
             LEFT JOIN customers cs ON cs.stripe_customer_id = t.stripe_customer_id
             LEFT JOIN customers ck ON cs.id IS NULL AND ck.customer_key = t.customer_key
             WHERE t.transaction_id = ?
-            """, id) { c in
+            """, id
+        ) { c in
             let occurred: String = try c[5]
-            let flag: String? = try c[9], approved: String? = try c[10]
+            let flag: String? = try c[9]
+            let approved: String? = try c[10]
             return LedgerTransaction(
                 id: try c[0], partnerKey: try c[1], productKey: try c[2], currency: try c[3], livemode: try c[4],
                 occurredAtText: occurred, occurredAt: Timestamp.parse(occurred) ?? 0, netAmount: try c[6],
@@ -64,11 +67,13 @@ struct PaidTransactions {
         var rows: [(at: Int64, id: String)] = []
         for (column, value) in [("stripe_customer_id", customer.customer), ("customer_key", customer.key)] {
             guard let value else { continue }
-            rows += try db.all("""
+            rows += try db.all(
+                """
                 SELECT \(t.at), \(t.id) FROM \(t.name)
                 WHERE \(column) = ?1 AND livemode = ?2 AND \(t.paid) AND (?3 IS NULL OR (\(t.at), \(t.id)) < (?3, ?4))
                 ORDER BY \(t.at), \(t.id) LIMIT ?5
-                """, value, livemode, before?.at, before?.id, Int64(limit)) { (at: try $0[0] as Int64, id: try $0[1] as String) }
+                """, value, livemode, before?.at, before?.id, Int64(limit)
+            ) { (at: try $0[0] as Int64, id: try $0[1] as String) }
         }
         var seen = Set<String>()
         return rows.sorted { ($0.at, $0.id) < ($1.at, $1.id) }.filter { seen.insert($0.id).inserted }.prefix(limit).map { $0 }
@@ -101,8 +106,10 @@ struct RuleInTime {
         }
     }
 
-    static func deciding(partner: String, product: String?, currency: String, at: Int64,
-                         in db: Statements) throws -> RuleInTime? {
+    static func deciding(
+        partner: String, product: String?, currency: String, at: Int64,
+        in db: Statements
+    ) throws -> RuleInTime? {
         var scopes: [(String?, String?)] = []
         if let product { scopes.append((partner, product)) }
         scopes.append((partner, nil))
@@ -119,17 +126,24 @@ struct RuleInTime {
 
     /// The scope's rule with the greatest (effective_from, recorded_at, event id) in force at `at`.
     static func inForce(partner: String?, product: String?, at: String, in db: Statements) throws -> RuleInTime? {
-        try db.one("""
+        try db.one(
+            """
             SELECT event_id, percent_bps, flat_amount, currency, max_months, max_payments FROM reward_rules
             WHERE ifnull(partner_key, '') = ? AND ifnull(product_key, '') = ? AND effective_from <= ?
             ORDER BY effective_from DESC, recorded_at DESC, event_id DESC LIMIT 1
-            """, partner ?? "", product ?? "", at) { c in
+            """, partner ?? "", product ?? "", at
+        ) { c in
             let reward: RewardRule.Reward?
-            if let bps = try c[1] as Int64? { reward = .percent(bps: bps) }
-            else if let flat = try c[2] as Int64? { reward = .flat(amount: flat, currency: try c[3]) }
-            else { reward = nil }
-            return RuleInTime(eventId: try c[0], reward: reward, maxMonths: (try c[4] as Int64?).map(Int.init),
-                              maxPayments: (try c[5] as Int64?).map(Int.init))
+            if let bps = try c[1] as Int64? {
+                reward = .percent(bps: bps)
+            } else if let flat = try c[2] as Int64? {
+                reward = .flat(amount: flat, currency: try c[3])
+            } else {
+                reward = nil
+            }
+            return RuleInTime(
+                eventId: try c[0], reward: reward, maxMonths: (try c[4] as Int64?).map(Int.init),
+                maxPayments: (try c[5] as Int64?).map(Int.init))
         }
     }
 }

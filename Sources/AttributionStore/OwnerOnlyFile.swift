@@ -66,7 +66,8 @@ public enum OwnerOnlyFile {
         }
         let mode = info.st_mode & 0o777
         guard mode & 0o077 == 0 else {
-            throw OwnerOnlyFileError("secret file \(path) is readable by group or others (mode \(String(mode, radix: 8))): run chmod 600 \(path)")
+            throw OwnerOnlyFileError(
+                "secret file \(path) is readable by group or others (mode \(String(mode, radix: 8))): run chmod 600 \(path)")
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw OwnerOnlyFileError("cannot read \(path)")
@@ -78,7 +79,10 @@ public enum OwnerOnlyFile {
     static func syncDirectory(of path: String) {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         let fd = Foundation.open(directory, O_RDONLY | O_CLOEXEC)
-        if fd >= 0 { fsync(fd); close(fd) }
+        if fd >= 0 {
+            fsync(fd)
+            close(fd)
+        }
     }
 }
 

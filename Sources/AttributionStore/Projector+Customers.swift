@@ -70,7 +70,8 @@ extension Projector {
 
         mutating func customers(ofKey key: String) throws -> [String] {
             if let known = customersOfKey[key] { return known }
-            let read = try db.strings("""
+            let read = try db.strings(
+                """
                 SELECT stripe_customer_id FROM fact_key_links WHERE customer_key = ? ORDER BY priority, at, ref
                 """, key)
             customersOfKey[key] = read
@@ -80,10 +81,12 @@ extension Projector {
         /// The key a Stripe customer is known by: that of its best link.
         mutating func key(ofCustomer customer: String) throws -> String? {
             if let known = keyOfCustomer[customer] { return known }
-            let key = try db.strings("""
+            let key = try db.strings(
+                """
                 SELECT customer_key FROM fact_key_links WHERE stripe_customer_id = ?
                 ORDER BY priority, at, ref LIMIT 1
-                """, customer).first
+                """, customer
+            ).first
             keyOfCustomer[customer] = .some(key)
             return key
         }
@@ -98,8 +101,10 @@ extension Projector {
 
         /// Every key and Stripe customer reachable from the given ones through links, sorted.
         mutating func closure(keys: [String], customers: [String]) throws -> (keys: [String], customers: [String]) {
-            var keySet = Set(keys), customerSet = Set(customers)
-            var pendingKeys = keys, pendingCustomers = customers
+            var keySet = Set(keys)
+            var customerSet = Set(customers)
+            var pendingKeys = keys
+            var pendingCustomers = customers
             while !pendingKeys.isEmpty || !pendingCustomers.isEmpty {
                 if let customer = pendingCustomers.popLast() {
                     if let key = try key(ofCustomer: customer), keySet.insert(key).inserted { pendingKeys.append(key) }

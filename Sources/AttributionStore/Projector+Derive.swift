@@ -11,9 +11,12 @@ extension Projector {
         if settings.partialRefunds == .delete && c.maxRefunded > 0 { keep = false }
         if keep && settings.transactionSource == .invoice {
             // In invoice mode a charge that paid an invoice is counted by the invoice.
-            let paysInvoice = try c.invoiceId != nil || db.exists("""
-                SELECT 1 FROM fact_invoice_payments WHERE payer_id = ? OR payer_id = ?
-                """, chargeId, c.paymentIntentId)
+            let paysInvoice =
+                try c.invoiceId != nil
+                || db.exists(
+                    """
+                    SELECT 1 FROM fact_invoice_payments WHERE payer_id = ? OR payer_id = ?
+                    """, chargeId, c.paymentIntentId)
             keep = !paysInvoice
         }
         guard keep else {
@@ -31,18 +34,23 @@ extension Projector {
         guard settings.transactionSource == .invoice else { return }
         guard let i = try db.one(InvoiceFact.select, invoiceId, as: InvoiceFact.init) else { return }
         // Charges named as the invoice's payment: their failure or refund applies.
-        let payers = try db.all("""
+        let payers = try db.all(
+            """
             SELECT reversed, max_refunded FROM fact_charges
             WHERE charge_id IN (SELECT payer_id FROM fact_invoice_payments WHERE invoice_id = ?1)
                OR payment_intent_id IN (SELECT payer_id FROM fact_invoice_payments WHERE invoice_id = ?1)
-            """, invoiceId) { (reversed: try $0[0] as Bool, refunded: try $0[1] as Int64) }
+            """, invoiceId
+        ) { (reversed: try $0[0] as Bool, refunded: try $0[1] as Int64) }
         // Charges that only say they belong to the invoice (older API versions) may be
         // failed attempts; only their refunds apply.
-        let attempts: Int64 = try db.one("""
-            SELECT coalesce(sum(max_refunded), 0) FROM fact_charges WHERE invoice_id = ?1
-              AND charge_id NOT IN (SELECT payer_id FROM fact_invoice_payments WHERE invoice_id = ?1)
-              AND ifnull(payment_intent_id, '') NOT IN (SELECT payer_id FROM fact_invoice_payments WHERE invoice_id = ?1)
-            """, invoiceId) { try $0[0] as Int64 } ?? 0
+        let attempts: Int64 =
+            try db.one(
+                """
+                SELECT coalesce(sum(max_refunded), 0) FROM fact_charges WHERE invoice_id = ?1
+                  AND charge_id NOT IN (SELECT payer_id FROM fact_invoice_payments WHERE invoice_id = ?1)
+                  AND ifnull(payment_intent_id, '') NOT IN (SELECT payer_id FROM fact_invoice_payments WHERE invoice_id = ?1)
+                """, invoiceId
+            ) { try $0[0] as Int64 } ?? 0
         // Saturating: absurd signed refunds must not trap the worker; any sum this large means fully refunded.
         let refunded = payers.reduce(attempts) { sum, payer in
             let (total, overflow) = sum.addingReportingOverflow(payer.refunded)
@@ -61,10 +69,13 @@ extension Projector {
             disputed: disputed, currency: i.currency, livemode: i.livemode, occurredAt: i.paidAt)
     }
 
-    private func upsertTransaction(id: String, source: String, customer: String?, customerKey: String?,
-                                   partner: String?, product: String?, amount: Int64, refunded: Int64, disputed: Int64,
-                                   currency: String, livemode: Bool, occurredAt: Int64) throws {
-        try db.run("""
+    private func upsertTransaction(
+        id: String, source: String, customer: String?, customerKey: String?,
+        partner: String?, product: String?, amount: Int64, refunded: Int64, disputed: Int64,
+        currency: String, livemode: Bool, occurredAt: Int64
+    ) throws {
+        try db.run(
+            """
             INSERT INTO transactions (transaction_id, source, stripe_customer_id, customer_key, partner_key,
                 product_key, amount, amount_refunded, amount_disputed, currency, livemode, occurred_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -76,7 +87,7 @@ extension Projector {
                 currency = excluded.currency,
                 livemode = excluded.livemode, occurred_at = excluded.occurred_at
             """, id, source, customer, customerKey, partner, product, amount, min(refunded, amount), disputed,
-                  currency, livemode, Timestamp.iso(occurredAt))
+            currency, livemode, Timestamp.iso(occurredAt))
     }
 
     func recomputeSubscription(_ id: String) throws {
@@ -84,29 +95,38 @@ extension Projector {
             try db.run("DELETE FROM subscriptions WHERE subscription_id = ?", id)
             return
         }
-        try db.run("""
+        try db.run(
+            """
             INSERT OR REPLACE INTO subscriptions (subscription_id, stripe_customer_id, status, price_id, product_id,
                 amount, currency, interval, current_period_end, cancel_at_period_end, canceled_at, livemode, updated_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, id, s.customerId, s.status, s.priceId, s.productId, s.amount, s.currency, s.interval,
-                  s.currentPeriodEnd.map(Timestamp.iso), s.cancelAtPeriodEnd, s.canceledAt.map(Timestamp.iso),
-                  s.livemode, Timestamp.iso(s.version))
+            s.currentPeriodEnd.map(Timestamp.iso), s.cancelAtPeriodEnd, s.canceledAt.map(Timestamp.iso),
+            s.livemode, Timestamp.iso(s.version))
     }
 
     func recomputePartner(_ partner: String) throws {
         // Its earliest evidence and its profile, in one read.
-        guard let first = try db.one("""
-            SELECT f.at, f.source, p.name, p.email
-            FROM fact_partner_first AS f LEFT JOIN fact_partner_profiles AS p ON p.partner_key = f.partner_key
-            WHERE f.partner_key = ?
-            """, partner, as: { (at: try $0[0] as Int64, source: try $0[1] as String,
-                                 name: try $0[2] as String?, email: try $0[3] as String?) })
+        guard
+            let first = try db.one(
+                """
+                SELECT f.at, f.source, p.name, p.email
+                FROM fact_partner_first AS f LEFT JOIN fact_partner_profiles AS p ON p.partner_key = f.partner_key
+                WHERE f.partner_key = ?
+                """, partner,
+                as: {
+                    (
+                        at: try $0[0] as Int64, source: try $0[1] as String,
+                        name: try $0[2] as String?, email: try $0[3] as String?
+                    )
+                })
         else {
             try db.run("DELETE FROM partners WHERE partner_key = ?", partner)
             return
         }
         // Written only when it changed: most events name a partner that is already known.
-        try db.run("""
+        try db.run(
+            """
             INSERT INTO partners (partner_key, name, email, created_at, source) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (partner_key) DO UPDATE SET
                 name = excluded.name, email = excluded.email, created_at = excluded.created_at, source = excluded.source

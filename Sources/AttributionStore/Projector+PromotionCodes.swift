@@ -43,8 +43,9 @@ extension Projector {
         """
 
     mutating func applyPromotionCode(_ p: PromotionCodeSnapshot) throws {
-        try db.run(Self.promotionCodeUpsert, p.id, p.version.created, p.version.rank, p.version.eventId, p.code,
-                   p.partnerKey, p.livemode)
+        try db.run(
+            Self.promotionCodeUpsert, p.id, p.version.created, p.version.rank, p.version.eventId, p.code,
+            p.partnerKey, p.livemode)
         if let partner = p.partnerKey {
             // The partner is known from the code on, as from any other Stripe evidence.
             try addEvidence(kind: "promotion_code", identity: p.id, partner: partner, version: p.version, source: "stripe")
@@ -71,16 +72,19 @@ extension Projector {
 
     /// Rewrites the public row of a code; when its partner changed, the customers who used it are derived again.
     mutating func recomputePromotionCode(_ id: String) throws {
-        guard let fact = try db.one("""
-            SELECT f.code, coalesce(f.metadata_partner_key, m.partner_key), f.livemode
-            FROM fact_promotion_codes AS f LEFT JOIN fact_promotion_code_mappings AS m ON m.code = f.code
-            WHERE f.promotion_code_id = ?
-            """, id, as: { (code: try $0[0] as String?, partner: try $0[1] as String?, livemode: try $0[2] as Int64) })
+        guard
+            let fact = try db.one(
+                """
+                SELECT f.code, coalesce(f.metadata_partner_key, m.partner_key), f.livemode
+                FROM fact_promotion_codes AS f LEFT JOIN fact_promotion_code_mappings AS m ON m.code = f.code
+                WHERE f.promotion_code_id = ?
+                """, id, as: { (code: try $0[0] as String?, partner: try $0[1] as String?, livemode: try $0[2] as Int64) })
         else { return }
         let before = try db.one("SELECT partner_key FROM promotion_codes WHERE promotion_code_id = ?", id) {
             try $0[0] as String?
         }
-        try db.run("""
+        try db.run(
+            """
             INSERT INTO promotion_codes (promotion_code_id, code, partner_key, livemode) VALUES (?, ?, ?, ?)
             ON CONFLICT (promotion_code_id) DO UPDATE SET
                 code = excluded.code, partner_key = excluded.partner_key, livemode = excluded.livemode
@@ -96,8 +100,11 @@ extension Projector {
     mutating func applyDiscount(_ d: DiscountSnapshot) throws {
         guard let code = d.promotionCode else { return }
         guard let customer = d.customerId else {
-            unresolved.append((kind: "discount_without_customer",
-                               detail: "a discount with promotion code \(code.id) names no customer"))
+            unresolved.append(
+                (
+                    kind: "discount_without_customer",
+                    detail: "a discount with promotion code \(code.id) names no customer"
+                ))
             return
         }
         try noteDiscounts([code], customer: customer, version: d.version)
@@ -116,8 +123,11 @@ extension Projector {
             }
             switch partner {
             case .none:
-                unresolved.append((kind: "promotion_code",
-                                   detail: "customer \(customer) used promotion code \(code.id), not known yet; kept until it arrives"))
+                unresolved.append(
+                    (
+                        kind: "promotion_code",
+                        detail: "customer \(customer) used promotion code \(code.id), not known yet; kept until it arrives"
+                    ))
             case .some(.some(let key)): partners.append(key)
             case .some(.none): break
             }

@@ -8,7 +8,8 @@ extension Projector {
     /// anything: `settings set` rebuilds all tables right after recording the
     /// event, and a rebuild replays this event with the rest.
     func applySettings(_ s: LocalEvent.Settings, version: EventVersion) throws {
-        try db.run("""
+        try db.run(
+            """
             INSERT INTO derivation_settings (id, transaction_source, partial_refunds, v_created, v_event)
             VALUES (1, ?, ?, ?, ?)
             ON CONFLICT (id) DO UPDATE SET

@@ -53,28 +53,32 @@ struct Projector {
     // MARK: Customers
 
     private mutating func applyCustomer(_ s: CustomerSnapshot) throws {
-        try db.run(Self.customerUpsert,
-                   s.id, s.version.created, s.version.rank, s.version.eventId, s.email, s.name,
-                   s.keys.customerKey, s.livemode, s.createdAt, s.deletedAt)
+        try db.run(
+            Self.customerUpsert,
+            s.id, s.version.created, s.version.rank, s.version.eventId, s.email, s.name,
+            s.keys.customerKey, s.livemode, s.createdAt, s.deletedAt)
         if let key = s.keys.customerKey {
-            try addSighting(key: key, customer: s.id, priority: 0, version: s.version, livemode: s.livemode,
-                            email: s.email, name: s.name)
+            try addSighting(
+                key: key, customer: s.id, priority: 0, version: s.version, livemode: s.livemode,
+                email: s.email, name: s.name)
         }
         if let partner = s.keys.partnerKey {
             try addEvidence(kind: "customer", identity: s.id, partner: partner, version: s.version, source: "stripe")
         }
-        try recomputeCustomers(keys: [s.keys.customerKey].compactMap { $0 }, customers: [s.id],
-                               newPartner: s.keys.partnerKey)
+        try recomputeCustomers(
+            keys: [s.keys.customerKey].compactMap { $0 }, customers: [s.id],
+            newPartner: s.keys.partnerKey)
         try noteDiscounts(s.promotionCodes, customer: s.id, version: s.version)
     }
 
     // MARK: Charges and invoices
 
     private mutating func applyCharge(_ c: ChargeSnapshot) throws {
-        try db.run(Self.chargeUpsert,
-                   c.id, c.version.created, c.version.rank, c.version.eventId, c.status, c.amount, c.currency,
-                   c.customerId, c.keys.customerKey, c.keys.partnerKey, c.keys.productKey, c.invoiceId,
-                   c.paymentIntentId, c.livemode, c.createdAt, c.amountRefunded, c.reversed)
+        try db.run(
+            Self.chargeUpsert,
+            c.id, c.version.created, c.version.rank, c.version.eventId, c.status, c.amount, c.currency,
+            c.customerId, c.keys.customerKey, c.keys.partnerKey, c.keys.productKey, c.invoiceId,
+            c.paymentIntentId, c.livemode, c.createdAt, c.amountRefunded, c.reversed)
         try noteKeys(c.keys, customer: c.customerId, transaction: c.id, version: c.version, livemode: c.livemode)
         try recomputeTransactions(ofCharge: c.id)
     }
@@ -89,9 +93,10 @@ struct Projector {
     }
 
     private mutating func applyInvoice(_ i: InvoiceSnapshot) throws {
-        try db.run(Self.invoiceUpsert,
-                   i.id, i.version.created, i.version.rank, i.version.eventId, i.amountPaid, i.currency,
-                   i.customerId, i.keys.customerKey, i.keys.partnerKey, i.keys.productKey, i.livemode, i.paidAt)
+        try db.run(
+            Self.invoiceUpsert,
+            i.id, i.version.created, i.version.rank, i.version.eventId, i.amountPaid, i.currency,
+            i.customerId, i.keys.customerKey, i.keys.partnerKey, i.keys.productKey, i.livemode, i.paidAt)
         for payer in [i.chargeId, i.paymentIntentId].compactMap({ $0 }) {
             try linkPayment(invoice: i.id, payer: payer)
         }
@@ -110,8 +115,10 @@ struct Projector {
     private func linkPayment(invoice: String, payer: String) throws {
         try db.run("INSERT OR IGNORE INTO fact_invoice_payments (invoice_id, payer_id) VALUES (?, ?)", invoice, payer)
         // The charges it names are no longer one-off payments in invoice mode.
-        for charge in try db.strings("SELECT charge_id FROM fact_charges WHERE charge_id = ?1 OR payment_intent_id = ?1",
-                                     payer) {
+        for charge in try db.strings(
+            "SELECT charge_id FROM fact_charges WHERE charge_id = ?1 OR payment_intent_id = ?1",
+            payer)
+        {
             try recomputeChargeTransaction(charge)
         }
     }
@@ -119,8 +126,10 @@ struct Projector {
     /// The keys on a charge, invoice, checkout session or subscription: a customer key creates or links its
     /// customer; a partner key is evidence for the customer, or for the
     /// transaction itself when it has no customer.
-    private mutating func noteKeys(_ keys: AttributionKeys, customer: String?, transaction: String?,
-                                   version: EventVersion, livemode: Bool, priority: Int = 2) throws {
+    private mutating func noteKeys(
+        _ keys: AttributionKeys, customer: String?, transaction: String?,
+        version: EventVersion, livemode: Bool, priority: Int = 2
+    ) throws {
         if let key = keys.customerKey {
             try addSighting(key: key, customer: customer, priority: priority, version: version, livemode: livemode)
         }
@@ -135,8 +144,9 @@ struct Projector {
         }
         // A new customer key creates its customer; a partner key is evidence for it.
         if keys.customerKey != nil || (customer != nil && keys.partnerKey != nil) {
-            try recomputeCustomers(keys: [keys.customerKey].compactMap { $0 }, customers: [customer].compactMap { $0 },
-                                   newPartner: keys.partnerKey)
+            try recomputeCustomers(
+                keys: [keys.customerKey].compactMap { $0 }, customers: [customer].compactMap { $0 },
+                newPartner: keys.partnerKey)
         }
     }
 
@@ -147,18 +157,25 @@ struct Projector {
     private mutating func applyCheckoutSession(_ s: CheckoutSessionSnapshot) throws {
         if let why = s.undecodableReference { unresolved.append((kind: "gspk_undecodable", detail: "session \(s.id): \(why)")) }
         if !s.promotionCodes.isEmpty && s.customerId == nil {
-            unresolved.append((kind: "session_without_customer",
-                               detail: "session \(s.id) used a promotion code but names no customer"))
+            unresolved.append(
+                (
+                    kind: "session_without_customer",
+                    detail: "session \(s.id) used a promotion code but names no customer"
+                ))
         }
         try noteDiscounts(s.promotionCodes, customer: s.customerId, version: s.version)
         guard s.customerKey != nil || s.partnerKey != nil else { return }
         guard s.customerKey != nil || s.customerId != nil else {
-            unresolved.append((kind: "session_without_customer",
-                               detail: "session \(s.id) names partner \(s.partnerKey ?? "?") but no customer"))
+            unresolved.append(
+                (
+                    kind: "session_without_customer",
+                    detail: "session \(s.id) names partner \(s.partnerKey ?? "?") but no customer"
+                ))
             return
         }
-        try noteKeys(AttributionKeys(customerKey: s.customerKey, partnerKey: s.partnerKey), customer: s.customerId,
-                     transaction: nil, version: s.version, livemode: s.livemode)
+        try noteKeys(
+            AttributionKeys(customerKey: s.customerKey, partnerKey: s.partnerKey), customer: s.customerId,
+            transaction: nil, version: s.version, livemode: s.livemode)
     }
 
     // MARK: Disputes
@@ -167,22 +184,31 @@ struct Projector {
     /// transaction (in invoice mode, the invoice's). A dispute whose charge has
     /// not arrived yet is kept until it does; the charge then reads it.
     private mutating func applyDispute(_ d: DisputeSnapshot) throws {
-        try db.run(Self.disputeUpsert, d.id, d.version.created, d.version.rank, d.version.eventId, d.chargeId,
-                   d.paymentIntentId, d.amount, d.status, d.livemode)
-        let charges = try db.strings("""
+        try db.run(
+            Self.disputeUpsert, d.id, d.version.created, d.version.rank, d.version.eventId, d.chargeId,
+            d.paymentIntentId, d.amount, d.status, d.livemode)
+        let charges = try db.strings(
+            """
             SELECT charge_id FROM fact_charges WHERE charge_id = ?1 OR (?1 IS NULL AND payment_intent_id = ?2)
             """, d.chargeId, d.paymentIntentId)
-        if charges.isEmpty { unresolved.append((kind: "dispute_charge", detail: "dispute \(d.id) of an unknown charge \(d.chargeId ?? d.paymentIntentId ?? "?"), kept until it arrives")) }
+        if charges.isEmpty {
+            unresolved.append(
+                (
+                    kind: "dispute_charge",
+                    detail: "dispute \(d.id) of an unknown charge \(d.chargeId ?? d.paymentIntentId ?? "?"), kept until it arrives"
+                ))
+        }
         for charge in charges { try recomputeTransactions(ofCharge: charge) }
     }
 
     // MARK: Subscriptions
 
     private mutating func applySubscription(_ s: SubscriptionSnapshot) throws {
-        try db.run(Self.subscriptionUpsert,
-                   s.id, s.version.created, s.version.rank, s.version.eventId, s.customerId, s.status, s.priceId,
-                   s.productId, s.amount, s.currency, s.interval, s.currentPeriodEnd, s.cancelAtPeriodEnd,
-                   s.canceledAt, s.livemode, s.deleted)
+        try db.run(
+            Self.subscriptionUpsert,
+            s.id, s.version.created, s.version.rank, s.version.eventId, s.customerId, s.status, s.priceId,
+            s.productId, s.amount, s.currency, s.interval, s.currentPeriodEnd, s.cancelAtPeriodEnd,
+            s.canceledAt, s.livemode, s.deleted)
         try recomputeSubscription(s.id)
         // Its metadata speaks for its customer, as the customer's own metadata does.
         if s.keys.customerKey != nil || s.keys.partnerKey != nil, let customer = s.customerId {
@@ -194,14 +220,16 @@ struct Projector {
     // MARK: Local events (signups and partner profiles)
 
     private mutating func applySignup(_ s: LocalEvent.Signup, version: EventVersion) throws {
-        try addSighting(key: s.customerKey, customer: nil, priority: 1, version: version, livemode: true,
-                        email: s.email, name: s.name)
+        try addSighting(
+            key: s.customerKey, customer: nil, priority: 1, version: version, livemode: true,
+            email: s.email, name: s.name)
         try addEvidence(kind: "key", identity: s.customerKey, partner: s.partnerKey, version: version, source: "signup")
         try recomputeCustomers(keys: [s.customerKey], customers: [], newPartner: s.partnerKey)
     }
 
     private mutating func applyPartnerProfile(_ p: LocalEvent.PartnerProfile, version: EventVersion) throws {
-        try db.run("""
+        try db.run(
+            """
             INSERT INTO fact_partner_profiles (partner_key, v_created, v_event, name, email) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (partner_key) DO UPDATE SET
                 name = iif((excluded.v_created, excluded.v_event) > (v_created, v_event), excluded.name, name),
@@ -222,12 +250,15 @@ struct Projector {
     /// Records that a customer key was seen (with a Stripe customer, when the
     /// event names one): the key's earliest and latest sighting and latest
     /// signup, and the pair's best link, each kept only if it beats the one kept.
-    private func addSighting(key: String, customer: String?, priority: Int, version: EventVersion, livemode: Bool,
-                             email: String? = nil, name: String? = nil) throws {
+    private func addSighting(
+        key: String, customer: String?, priority: Int, version: EventVersion, livemode: Bool,
+        email: String? = nil, name: String? = nil
+    ) throws {
         let signup = priority == 1
-        try db.run(Self.keySightingUpsert, key, version.created, version.eventId, livemode,
-                   signup ? version.created : nil, signup ? version.eventId : nil,
-                   signup ? email : nil, signup ? name : nil)
+        try db.run(
+            Self.keySightingUpsert, key, version.created, version.eventId, livemode,
+            signup ? version.created : nil, signup ? version.eventId : nil,
+            signup ? email : nil, signup ? name : nil)
         guard let customer else { return }
         try db.run(Self.keyLinkUpsert, key, customer, priority, version.created, version.eventId)
     }
@@ -238,22 +269,27 @@ struct Projector {
     /// when this is its earliest evidence (true). Otherwise the row, which
     /// depends only on the earliest evidence and the profile, cannot have changed.
     @discardableResult
-    func addEvidence(kind: String, identity: String, partner: String, version: EventVersion,
-                             source: String) throws -> Bool {
+    func addEvidence(
+        kind: String, identity: String, partner: String, version: EventVersion,
+        source: String
+    ) throws -> Bool {
         if kind == "key" || kind == "customer" {
             try db.run(Self.identityPartnerUpsert, kind, identity, version.created, partner)
         }
-        let earliest = try db.run("""
-            INSERT INTO fact_partner_first (partner_key, at, source) VALUES (?, ?, ?)
-            ON CONFLICT (partner_key) DO UPDATE SET at = excluded.at, source = excluded.source
-            WHERE (excluded.at, excluded.source) < (at, source)
-            """, partner, version.created, source) > 0
+        let earliest =
+            try db.run(
+                """
+                INSERT INTO fact_partner_first (partner_key, at, source) VALUES (?, ?, ?)
+                ON CONFLICT (partner_key) DO UPDATE SET at = excluded.at, source = excluded.source
+                WHERE (excluded.at, excluded.source) < (at, source)
+                """, partner, version.created, source) > 0
         if earliest { try recomputePartner(partner) }
         return earliest
     }
 
     private func invoices(paidBy charge: String) throws -> [String] {
-        try db.strings("""
+        try db.strings(
+            """
             SELECT invoice_id FROM fact_invoice_payments WHERE payer_id = ?1
                 OR payer_id = (SELECT payment_intent_id FROM fact_charges WHERE charge_id = ?1)
             UNION SELECT invoice_id FROM fact_charges WHERE charge_id = ?1 AND invoice_id IS NOT NULL

@@ -57,16 +57,20 @@ struct Statements {
     }
 
     /// The first row, read by `read`, or nil when there is none.
-    func one<each V: StatementBinding, R>(_ sql: String, _ values: repeat each V,
-                                          as read: (Columns) throws -> R) throws -> R? {
+    func one<each V: StatementBinding, R>(
+        _ sql: String, _ values: repeat each V,
+        as read: (Columns) throws -> R
+    ) throws -> R? {
         let handle = try bound(sql, repeat each values)
         defer { sqlite3_reset(handle) }
         return try step(handle, sql) ? read(Columns(handle: handle)) : nil
     }
 
     /// Every row, each read by `read`.
-    func all<each V: StatementBinding, R>(_ sql: String, _ values: repeat each V,
-                                          as read: (Columns) throws -> R) throws -> [R] {
+    func all<each V: StatementBinding, R>(
+        _ sql: String, _ values: repeat each V,
+        as read: (Columns) throws -> R
+    ) throws -> [R] {
         let handle = try bound(sql, repeat each values)
         defer { sqlite3_reset(handle) }
         var rows: [R] = []
@@ -107,8 +111,9 @@ struct Statements {
         }
         // The same check GRDB makes: a missing or extra value is a programming error worth a clear message.
         guard index == sqlite3_bind_parameter_count(handle) else {
-            throw DatabaseError(resultCode: .SQLITE_MISUSE,
-                                message: "expected \(sqlite3_bind_parameter_count(handle)) values, got \(index)", sql: sql)
+            throw DatabaseError(
+                resultCode: .SQLITE_MISUSE,
+                message: "expected \(sqlite3_bind_parameter_count(handle)) values, got \(index)", sql: sql)
         }
         return handle
     }
@@ -133,8 +138,9 @@ struct Statements {
     }
 
     private func failure(_ code: CInt, _ handle: SQLiteStatement, _ sql: String) -> DatabaseError {
-        DatabaseError(resultCode: ResultCode(rawValue: code),
-                      message: String(cString: sqlite3_errmsg(sqlite3_db_handle(handle))), sql: sql)
+        DatabaseError(
+            resultCode: ResultCode(rawValue: code),
+            message: String(cString: sqlite3_errmsg(sqlite3_db_handle(handle))), sql: sql)
     }
 }
 
@@ -145,13 +151,17 @@ extension Database {
         try Statements(self).run(sql, repeat each values)
     }
 
-    func one<each V: StatementBinding, R>(_ sql: String, _ values: repeat each V,
-                                          as read: (Columns) throws -> R) throws -> R? {
+    func one<each V: StatementBinding, R>(
+        _ sql: String, _ values: repeat each V,
+        as read: (Columns) throws -> R
+    ) throws -> R? {
         try Statements(self).one(sql, repeat each values, as: read)
     }
 
-    func all<each V: StatementBinding, R>(_ sql: String, _ values: repeat each V,
-                                          as read: (Columns) throws -> R) throws -> [R] {
+    func all<each V: StatementBinding, R>(
+        _ sql: String, _ values: repeat each V,
+        as read: (Columns) throws -> R
+    ) throws -> [R] {
         try Statements(self).all(sql, repeat each values, as: read)
     }
 }
@@ -164,9 +174,10 @@ struct Columns {
     subscript<T: StatementColumnConvertible>(_ index: CInt) -> T {
         get throws {
             guard let value = T.fromStatement(handle, atUncheckedIndex: index) else {
-                throw DatabaseError(resultCode: .SQLITE_MISMATCH,
-                                    message: "column \(index) is NULL or not a \(T.self)",
-                                    sql: String(cString: sqlite3_sql(handle)))
+                throw DatabaseError(
+                    resultCode: .SQLITE_MISMATCH,
+                    message: "column \(index) is NULL or not a \(T.self)",
+                    sql: String(cString: sqlite3_sql(handle)))
             }
             return value
         }

@@ -21,7 +21,7 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
             let message = "cannot \(action): \(e.message ?? "\(e.resultCode)")"
             switch e.resultCode {
             case .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_FULL, .SQLITE_READONLY, .SQLITE_IOERR,
-                 .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_NOMEM, .SQLITE_PROTOCOL:
+                .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_NOMEM, .SQLITE_PROTOCOL:
                 return .unavailable(message)
             default:
                 return .failed(message)

@@ -54,10 +54,12 @@ struct ApplyBench {
         let applyRate = Double(events) / applyTime.seconds
         let rawRate = Double(events) / rawTime.seconds
         let thinRate = Double(events) / thinTime.seconds
-        table.add("apply events/s (backlog \(events), \(batch) per transaction)", format(applyRate),
-                  baseline: format(rawRate), ratio: format(applyRate / rawRate, 2), target: "≥ 0.5")
-        table.add("apply vs one 4-column row per event, no indexes", format(applyRate),
-                  baseline: format(thinRate), ratio: format(applyRate / thinRate, 2))
+        table.add(
+            "apply events/s (backlog \(events), \(batch) per transaction)", format(applyRate),
+            baseline: format(rawRate), ratio: format(applyRate / rawRate, 2), target: "≥ 0.5")
+        table.add(
+            "apply vs one 4-column row per event, no indexes", format(applyRate),
+            baseline: format(thinRate), ratio: format(applyRate / thinRate, 2))
         table.add("apply time for 10,000 events ms", format(10_000 / applyRate * 1000))
     }
 
@@ -68,14 +70,22 @@ struct ApplyBench {
         var c = 0
         while out.count < count {
             let t = 1_700_000_000 + c
-            out.append(EventFactory.customer(event: "evt_c\(c)", created: t, id: "cus_\(c)", key: "c\(c)@x",
-                                             partner: "p_\(c % 50)", email: "c\(c)@x"))
-            out.append(EventFactory.charge(event: "evt_ch\(c)a", created: t + 1, id: "ch_\(c)a", amount: 1000 + c % 500,
-                                           customer: "cus_\(c)", product: "pro"))
-            out.append(EventFactory.charge(event: "evt_ch\(c)b", created: t + 2, id: "ch_\(c)b", amount: 2500,
-                                           customer: "cus_\(c)", product: "basic"))
-            out.append(EventFactory.charge(event: "evt_ch\(c)r", type: "charge.refunded", created: t + 3, id: "ch_\(c)b",
-                                           amount: 2500, refunded: 500, customer: "cus_\(c)", product: "basic"))
+            out.append(
+                EventFactory.customer(
+                    event: "evt_c\(c)", created: t, id: "cus_\(c)", key: "c\(c)@x",
+                    partner: "p_\(c % 50)", email: "c\(c)@x"))
+            out.append(
+                EventFactory.charge(
+                    event: "evt_ch\(c)a", created: t + 1, id: "ch_\(c)a", amount: 1000 + c % 500,
+                    customer: "cus_\(c)", product: "pro"))
+            out.append(
+                EventFactory.charge(
+                    event: "evt_ch\(c)b", created: t + 2, id: "ch_\(c)b", amount: 2500,
+                    customer: "cus_\(c)", product: "basic"))
+            out.append(
+                EventFactory.charge(
+                    event: "evt_ch\(c)r", type: "charge.refunded", created: t + 3, id: "ch_\(c)b",
+                    amount: 2500, refunded: 500, customer: "cus_\(c)", product: "basic"))
             out.append(EventFactory.subscription(event: "evt_s\(c)", created: t, id: "sub_\(c)", customer: "cus_\(c)"))
             c += 1
         }
@@ -101,7 +111,8 @@ struct ApplyBench {
                     guard let row = try Row.fetchOne(d, sql: "SELECT * FROM \(table) WHERE \(column) = ?", arguments: [key])
                     else { return }
                     let columns = row.columnNames.filter { $0 != "id" }
-                    let sql = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
+                    let sql =
+                        "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
                         + " ON CONFLICT (\(column)) DO UPDATE SET "
                         + columns.map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
                     writes.append(Write(sql: sql, values: columns.map { row[$0] as DatabaseValue }))
@@ -117,8 +128,10 @@ struct ApplyBench {
                 default:
                     try copy("transactions", where: "transaction_id", is: id)
                 }
-                writes.append(Write(sql: "UPDATE inbox_events SET status = 'applied', applied_at = ? WHERE seq = ?",
-                                    values: [Timestamp.iso(1_900_000_000).databaseValue, (index + 1).databaseValue]))
+                writes.append(
+                    Write(
+                        sql: "UPDATE inbox_events SET status = 'applied', applied_at = ? WHERE seq = ?",
+                        values: [Timestamp.iso(1_900_000_000).databaseValue, (index + 1).databaseValue]))
                 return writes
             }
         }
@@ -137,8 +150,10 @@ struct ApplyBench {
     /// The thin reference row: an event's object id, type, amount and customer.
     static func thinRow(of payload: String) -> (String, String, Int64, String) {
         let event = try! StripeEvent.decode(Array(payload.utf8))
-        return (event.object["id"]?.string ?? event.id, event.type, event.object["amount"]?.int ?? 0,
-                event.object["customer"]?.string ?? "")
+        return (
+            event.object["id"]?.string ?? event.id, event.type, event.object["amount"]?.int ?? 0,
+            event.object["customer"]?.string ?? ""
+        )
     }
 
     static func thinUpsert(_ rows: [(String, String, Int64, String)], batch: Int, into db: AppDatabase) async throws {
@@ -147,10 +162,11 @@ struct ApplyBench {
         }
         for start in stride(from: 0, to: rows.count, by: batch) {
             try await db.writer.write { db in
-                let statement = try db.cachedStatement(sql: """
-                    INSERT INTO raw_rows (id, kind, amount, customer) VALUES (?, ?, ?, ?)
-                    ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, amount = excluded.amount, customer = excluded.customer
-                    """)
+                let statement = try db.cachedStatement(
+                    sql: """
+                        INSERT INTO raw_rows (id, kind, amount, customer) VALUES (?, ?, ?, ?)
+                        ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, amount = excluded.amount, customer = excluded.customer
+                        """)
                 for r in rows[start..<min(start + batch, rows.count)] {
                     try execute(statement, [r.0.databaseValue, r.1.databaseValue, r.2.databaseValue, r.3.databaseValue])
                 }

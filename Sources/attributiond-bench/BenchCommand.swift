@@ -20,7 +20,10 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "Inbox events for the rebuild row (run it with --only rebuild).") var rebuildEvents = 1_000_000
         @Option(help: "Events in the import row's JSON-lines file (run it with --only import).") var importEvents = 1_000_000
         @Option(help: "Ignored events that the prune row deletes while intake runs (run it with --only prune).") var pruneEvents = 100_000
-        @Option(help: "Only these parts: ingest, apply, hotkey, report, rebuild, import, prune (comma-separated; rebuild, import and prune only when named).")
+        @Option(
+            help:
+                "Only these parts: ingest, apply, hotkey, report, rebuild, import, prune (comma-separated; rebuild, import and prune only when named)."
+        )
         var only: String?
 
         func run() async throws {
@@ -68,7 +71,9 @@ struct ResultTable {
     func render() -> String {
         let widths = (0..<5).map { c in rows.map { $0[c].count }.max()! }
         return rows.enumerated().map { i, row in
-            let line = "| " + row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
+            let line =
+                "| "
+                + row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
                 .joined(separator: " | ") + " |"
             return i == 0 ? line + "\n|" + widths.map { String(repeating: "-", count: $0 + 2) }.joined(separator: "|") + "|" : line
         }.joined(separator: "\n")

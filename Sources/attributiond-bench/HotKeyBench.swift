@@ -18,14 +18,16 @@ struct HotKeyBench {
             let oneKey = try await Self.drainRate((0..<size).map { Self.charge($0, customer: 0) })
             let distinct = try await Self.drainRate((0..<size).map { Self.charge($0, customer: $0) })
             rates[size] = oneKey
-            table.add("drain events/s, \(size) charges on one customer key", format(oneKey),
-                      baseline: format(distinct), ratio: format(oneKey / distinct, 2),
-                      target: size >= 100_000 ? "≥ 0.5 (vs distinct)" : "")
+            table.add(
+                "drain events/s, \(size) charges on one customer key", format(oneKey),
+                baseline: format(distinct), ratio: format(oneKey / distinct, 2),
+                target: size >= 100_000 ? "≥ 0.5 (vs distinct)" : "")
         }
         let measured = sizes.filter { $0 > 1 }.sorted()
         if measured.count >= 2, let small = measured.first, let large = measured.last, let a = rates[small], let b = rates[large] {
-            table.add("drain rate, \(large) vs \(small) charges per key", format(b), baseline: format(a),
-                      ratio: format(b / a, 2), target: "0.8 – 1.2")
+            table.add(
+                "drain rate, \(large) vs \(small) charges per key", format(b), baseline: format(a),
+                ratio: format(b / a, 2), target: "0.8 – 1.2")
         }
     }
 
@@ -84,8 +86,9 @@ struct RebuildBench {
         }
         print("rebuild: events rebuild…")
         let rebuild = try clock.measure { try db.rebuild(settings: ApplySettings(), now: 1_900_000_000) }
-        table.add("events rebuild of \(events) events s", format(rebuild.seconds, 1),
-                  baseline: format(drain.seconds, 1), ratio: format(rebuild.seconds / drain.seconds, 2),
-                  target: "≤ 1.5 (vs incremental drain)")
+        table.add(
+            "events rebuild of \(events) events s", format(rebuild.seconds, 1),
+            baseline: format(drain.seconds, 1), ratio: format(rebuild.seconds / drain.seconds, 2),
+            target: "≤ 1.5 (vs incremental drain)")
     }
 }

@@ -18,8 +18,9 @@ struct ImportBench {
 
         print("import: attributiond import…")
         let start = ContinuousClock.now
-        let (code, peak) = try runMeasuringPeak(binaries.appendingPathComponent("attributiond").path,
-                                                ["import", file.path, "--db", dir.appendingPathComponent("import.sqlite").path])
+        let (code, peak) = try runMeasuringPeak(
+            binaries.appendingPathComponent("attributiond").path,
+            ["import", file.path, "--db", dir.appendingPathComponent("import.sqlite").path])
         guard code == 0 else { throw BenchError("import failed with exit code \(code)") }
         let importRate = Double(events) / (ContinuousClock.now - start).seconds
 
@@ -33,20 +34,24 @@ struct ImportBench {
             try await db.drainDue(batchSize: 200, settings: ApplySettings(), retry: RetryPolicy(), now: { 1_900_000_000 })
         }
         let drainRate = Double(events) / drain.seconds
-        table.add("import of \(events) events, JSON lines (\(bytes / 1_048_576) MiB), events/s", format(importRate),
-                  baseline: format(drainRate), ratio: format(importRate / drainRate, 2))
+        table.add(
+            "import of \(events) events, JSON lines (\(bytes / 1_048_576) MiB), events/s", format(importRate),
+            baseline: format(drainRate), ratio: format(importRate / drainRate, 2))
         table.add("import peak RSS MiB", format(peak, 1), target: "≤ 100")
     }
 
     /// Event `n` of the file: a customer with keys and a partner, then two of its charges, in turn.
     /// Written as text: JSONSerialization with sorted keys costs about a millisecond an event.
     static func event(_ n: Int) -> String {
-        let c = n / 3, t = 1_700_000_000 + n
+        let c = n / 3
+        let t = 1_700_000_000 + n
         switch n % 3 {
         case 0:
-            return #"{"id":"evt_\#(n)","object":"event","type":"customer.created","created":\#(t),"livemode":true,"api_version":"2026-07-29.dahlia","data":{"object":{"id":"cus_\#(c)","object":"customer","created":\#(t),"email":"c\#(c)@x","name":null,"livemode":true,"metadata":{"customer_key":"c\#(c)@x","partner_key":"p_\#(c % 1000)"}}}}"#
+            return
+                #"{"id":"evt_\#(n)","object":"event","type":"customer.created","created":\#(t),"livemode":true,"api_version":"2026-07-29.dahlia","data":{"object":{"id":"cus_\#(c)","object":"customer","created":\#(t),"email":"c\#(c)@x","name":null,"livemode":true,"metadata":{"customer_key":"c\#(c)@x","partner_key":"p_\#(c % 1000)"}}}}"#
         default:
-            return #"{"id":"evt_\#(n)","object":"event","type":"charge.succeeded","created":\#(t),"livemode":true,"api_version":"2026-07-29.dahlia","data":{"object":{"id":"ch_\#(n)","object":"charge","created":\#(t),"amount":\#(1000 + n % 500),"amount_captured":\#(1000 + n % 500),"amount_refunded":0,"captured":true,"refunded":false,"currency":"usd","customer":"cus_\#(c)","status":"succeeded","paid":true,"livemode":true,"metadata":{"product_key":"pro"},"payment_intent":null}}}"#
+            return
+                #"{"id":"evt_\#(n)","object":"event","type":"charge.succeeded","created":\#(t),"livemode":true,"api_version":"2026-07-29.dahlia","data":{"object":{"id":"ch_\#(n)","object":"charge","created":\#(t),"amount":\#(1000 + n % 500),"amount_captured":\#(1000 + n % 500),"amount_refunded":0,"captured":true,"refunded":false,"currency":"usd","customer":"cus_\#(c)","status":"succeeded","paid":true,"livemode":true,"metadata":{"product_key":"pro"},"payment_intent":null}}}"#
         }
     }
 

@@ -28,18 +28,23 @@ struct IngestBench {
         _ = bare.stop()
 
         print("ingest: reference intake (verify, decode, group commit; nothing else)…")
-        let reference = try ListeningProcess(binaries.appendingPathComponent("attributiond-bench"),
-                                             ["reference-intake", "--db", dir.appendingPathComponent("reference.sqlite").path,
-                                              "--secret", secret])
-        let referenceResult = try Wrk.run(port: reference.port, seconds: seconds, connections: connections,
-                                          script: script, requests: requests)
+        let reference = try ListeningProcess(
+            binaries.appendingPathComponent("attributiond-bench"),
+            [
+                "reference-intake", "--db", dir.appendingPathComponent("reference.sqlite").path,
+                "--secret", secret,
+            ])
+        let referenceResult = try Wrk.run(
+            port: reference.port, seconds: seconds, connections: connections,
+            script: script, requests: requests)
         _ = reference.stop()
 
         print("ingest: attributiond serve (synchronous=FULL, group commit)…")
         let dbPath = dir.appendingPathComponent("bench.sqlite").path
-        let daemon = try ListeningProcess(binaries.appendingPathComponent("attributiond"),
-                                          ["serve", "--db", dbPath, "--listen", "127.0.0.1:0", "--log-level", "notice"],
-                                          environment: ["STRIPE_WEBHOOK_SECRET": secret])
+        let daemon = try ListeningProcess(
+            binaries.appendingPathComponent("attributiond"),
+            ["serve", "--db", dbPath, "--listen", "127.0.0.1:0", "--log-level", "notice"],
+            environment: ["STRIPE_WEBHOOK_SECRET": secret])
         let result = try Wrk.run(port: daemon.port, seconds: seconds, connections: connections, script: script, requests: requests)
         let rss = daemon.peakRSSMiB
         let exit = daemon.stop()
@@ -47,22 +52,27 @@ struct IngestBench {
         let answered = result.requests - result.non2xx
         let distinctAnswered = min(answered, requestCount)
 
-        table.add("ingest requests/s (\(connections) connections)", format(result.rate), baseline: format(baseline.rate),
-                  ratio: format(result.rate / baseline.rate, 2), target: "≥ 0.45")
-        table.add("ingest of the reference intake alone", format(referenceResult.rate), baseline: format(baseline.rate),
-                  ratio: format(referenceResult.rate / baseline.rate, 2))
-        table.add("ingest of attributiond vs the reference intake", format(result.rate), baseline: format(referenceResult.rate),
-                  ratio: format(result.rate / referenceResult.rate, 2))
+        table.add(
+            "ingest requests/s (\(connections) connections)", format(result.rate), baseline: format(baseline.rate),
+            ratio: format(result.rate / baseline.rate, 2), target: "≥ 0.45")
+        table.add(
+            "ingest of the reference intake alone", format(referenceResult.rate), baseline: format(baseline.rate),
+            ratio: format(referenceResult.rate / baseline.rate, 2))
+        table.add(
+            "ingest of attributiond vs the reference intake", format(result.rate), baseline: format(referenceResult.rate),
+            ratio: format(result.rate / referenceResult.rate, 2))
         table.add("ingest p50 latency ms", format(result.p50, 2), baseline: format(baseline.p50, 2))
         table.add("ingest p99 latency ms", format(result.p99, 2), baseline: format(baseline.p99, 2), target: "≤ 15")
         // The fsync sets the tail on this disk, so the tail target is relative to the reference intake's.
-        table.add("ingest p99 vs the reference intake's p99 ms", format(result.p99, 2), baseline: format(referenceResult.p99, 2),
-                  ratio: format(result.p99 / referenceResult.p99, 2), target: "≤ 1.2")
+        table.add(
+            "ingest p99 vs the reference intake's p99 ms", format(result.p99, 2), baseline: format(referenceResult.p99, 2),
+            ratio: format(result.p99 / referenceResult.p99, 2), target: "≤ 1.2")
         table.add("ingest non-2xx / socket errors", "\(result.non2xx) / \(result.socketErrors)", target: "0")
         // wrk cannot say which requests were answered, only how many; stored counts also
         // the requests in flight when it stopped. The crash-torture test checks each event.
-        table.add("events stored ≥ answered 200", "\(stored >= distinctAnswered ? "yes" : "NO"): \(stored) stored, \(distinctAnswered) answered",
-                  target: "yes")
+        table.add(
+            "events stored ≥ answered 200", "\(stored >= distinctAnswered ? "yes" : "NO"): \(stored) stored, \(distinctAnswered) answered",
+            target: "yes")
         table.add("daemon peak RSS MiB", format(rss, 1), target: "≤ 64")
         table.add("daemon exit code after SIGTERM", "\(exit)", target: "0")
     }
@@ -91,7 +101,10 @@ struct IngestBench {
             // the signatures went stale (300 s tolerance) before wrk sent them.
             let body = try EventFactory.serialize(event, sortedKeys: false)
             chunk += EventFactory.sign(body, secret: secret, at: now) + "\t" + body + "\n"
-            if i % 1000 == 999 { handle.write(Data(chunk.utf8)); chunk = "" }
+            if i % 1000 == 999 {
+                handle.write(Data(chunk.utf8))
+                chunk = ""
+            }
         }
         handle.write(Data(chunk.utf8))
         return url
@@ -99,28 +112,28 @@ struct IngestBench {
 
     /// Each wrk thread posts its own slice of the requests file, in order.
     static let lua = #"""
-    local threads = 0
-    function setup(thread)
-      thread:set("tid", threads)
-      threads = threads + 1
-    end
-    function init(args)
-      local n = tonumber(args[2])
-      reqs = {}
-      local i = 0
-      for line in io.lines(args[1]) do
-        if i % n == tid then
-          local tab = line:find("\t", 1, true)
-          reqs[#reqs + 1] = wrk.format("POST", "/webhooks/stripe",
-            {["Content-Type"] = "application/json", ["Stripe-Signature"] = line:sub(1, tab - 1)}, line:sub(tab + 1))
+        local threads = 0
+        function setup(thread)
+          thread:set("tid", threads)
+          threads = threads + 1
         end
-        i = i + 1
-      end
-      idx = 0
-    end
-    function request()
-      idx = idx % #reqs + 1
-      return reqs[idx]
-    end
-    """#
+        function init(args)
+          local n = tonumber(args[2])
+          reqs = {}
+          local i = 0
+          for line in io.lines(args[1]) do
+            if i % n == tid then
+              local tab = line:find("\t", 1, true)
+              reqs[#reqs + 1] = wrk.format("POST", "/webhooks/stripe",
+                {["Content-Type"] = "application/json", ["Stripe-Signature"] = line:sub(1, tab - 1)}, line:sub(tab + 1))
+            end
+            i = i + 1
+          end
+          idx = 0
+        end
+        function request()
+          idx = idx % #reqs + 1
+          return reqs[idx]
+        end
+        """#
 }

@@ -65,8 +65,8 @@ struct BenchError: Error, CustomStringConvertible {
 /// A process's peak resident memory (VmHWM) in MiB, from /proc; nil once it has exited.
 func residentPeakMiB(of pid: Int32) -> Double? {
     guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-          let kb = Double(line.split(separator: " ").dropFirst().first ?? "")
+        let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+        let kb = Double(line.split(separator: " ").dropFirst().first ?? "")
     else { return nil }
     return kb / 1024
 }

@@ -31,12 +31,15 @@ struct PruneBench {
         }
         let script = dir.appendingPathComponent("post.lua")
         try IngestBench.lua.write(to: script, atomically: true, encoding: .utf8)
-        let daemon = try ListeningProcess(binaries.appendingPathComponent("attributiond"),
-                                          ["serve", "--db", dbPath, "--listen", "127.0.0.1:0", "--log-level", "notice"],
-                                          environment: ["STRIPE_WEBHOOK_SECRET": ingest.secret])
+        let daemon = try ListeningProcess(
+            binaries.appendingPathComponent("attributiond"),
+            ["serve", "--db", dbPath, "--listen", "127.0.0.1:0", "--log-level", "notice"],
+            environment: ["STRIPE_WEBHOOK_SECRET": ingest.secret])
         defer { _ = daemon.stop() }
         func load(_ phase: String) throws -> [Wrk] {
-            try loads.map { try Wrk.run(port: daemon.port, seconds: seconds, connections: $0, script: script, requests: requests["\(phase)-\($0)"]!) }
+            try loads.map {
+                try Wrk.run(port: daemon.port, seconds: seconds, connections: $0, script: script, requests: requests["\(phase)-\($0)"]!)
+            }
         }
 
         // A light load (a few webhooks at a time, as most days bring) and the saturating one,
@@ -63,16 +66,20 @@ struct PruneBench {
         let after = try load("after")
 
         for (index, load) in loads.enumerated() {
-            let p99 = (before[index].p99 + after[index].p99) / 2, rate = (before[index].rate + after[index].rate) / 2
-            table.add("intake p99 ms, \(load) connections, while prune deletes \(events) ignored events", format(busy[index].p99, 2),
-                      baseline: format(p99, 2), ratio: format(busy[index].p99 / p99, 2), target: "≤ 1.2 (vs no prune)")
-            table.add("intake requests/s, \(load) connections, while prune runs", format(busy[index].rate),
-                      baseline: format(rate), ratio: format(busy[index].rate / rate, 2))
+            let p99 = (before[index].p99 + after[index].p99) / 2
+            let rate = (before[index].rate + after[index].rate) / 2
+            table.add(
+                "intake p99 ms, \(load) connections, while prune deletes \(events) ignored events", format(busy[index].p99, 2),
+                baseline: format(p99, 2), ratio: format(busy[index].p99 / p99, 2), target: "≤ 1.2 (vs no prune)")
+            table.add(
+                "intake requests/s, \(load) connections, while prune runs", format(busy[index].rate),
+                baseline: format(rate), ratio: format(busy[index].rate / rate, 2))
         }
         table.add("intake non-2xx while prune runs", "\((before + busy + after).map(\.non2xx).reduce(0, +))", target: "0")
         let summary = printed.split(separator: "\n").first.map(String.init) ?? ""
-        table.add("prune of \(events) events s (\(summary))", format(took, 1),
-                  target: stillRunning ? "outlasted the load" : "ended before the load did")
+        table.add(
+            "prune of \(events) events s (\(summary))", format(took, 1),
+            target: stillRunning ? "outlasted the load" : "ended before the load did")
     }
 
     /// `events` ignored events (a 2 KB `product.updated` each), applied, so their status is `ignored`.

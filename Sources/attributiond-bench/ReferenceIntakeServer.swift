@@ -15,8 +15,9 @@ import Hummingbird
 /// Measured next to `attributiond serve` in the same run, it tells how much of
 /// the gap to the bare endpoint is the daemon's own and how much is the design's.
 struct ReferenceIntakeServer: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "reference-intake",
-                                                    abstract: "Serve the reference intake (verify, decode, group commit).")
+    static let configuration = CommandConfiguration(
+        commandName: "reference-intake",
+        abstract: "Serve the reference intake (verify, decode, group commit).")
     @Option var port = 0
     @Option var db: String
     @Option var secret: String
@@ -43,8 +44,9 @@ struct ReferenceIntakeServer: AsyncParsableCommand {
                 return Response(status: .badRequest)
             }
             try await writer.submit(eventId: envelope.id, payload: String(decoding: bytes, as: UTF8.self))
-            return Response(status: .ok, headers: [.contentType: "application/json"],
-                            body: .init(byteBuffer: ByteBuffer(string: #"{"received":true}"#)))
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: #"{"received":true}"#)))
         }
         try await BareServer.serve(router, port: port)
     }

@@ -11,10 +11,12 @@ struct Wrk {
 
     static func run(port: Int, seconds: Int, connections: Int, script: URL, requests: URL) throws -> Wrk {
         let threads = 2
-        let (code, out) = try runCommand("/usr/bin/wrk", [
-            "-t\(threads)", "-c\(connections)", "-d\(seconds)s", "--latency", "-s", script.path,
-            "http://127.0.0.1:\(port)", "--", requests.path, "\(threads)",
-        ])
+        let (code, out) = try runCommand(
+            "/usr/bin/wrk",
+            [
+                "-t\(threads)", "-c\(connections)", "-d\(seconds)s", "--latency", "-s", script.path,
+                "http://127.0.0.1:\(port)", "--", requests.path, "\(threads)",
+            ])
         guard code == 0 else { throw BenchError("wrk failed: \(out)") }
         return parse(out)
     }

@@ -8,10 +8,12 @@ struct Attributiond: AsyncParsableCommand {
         commandName: "attributiond",
         abstract: "Self-hosted partner attribution for Stripe.",
         version: Version.current,
-        subcommands: [ServeCommand.self, MigrateCommand.self, EventsCommand.self, StatusCommand.self,
-                      ReportCommand.self, PartnersCommand.self, RewardsCommand.self, CustomersCommand.self,
-                      SendTestEventsCommand.self, BackupCommand.self, SettingsCommand.self,
-                      ImportCommand.self, BackfillCommand.self, PayoutsCommand.self, BalancesCommand.self]
+        subcommands: [
+            ServeCommand.self, MigrateCommand.self, EventsCommand.self, StatusCommand.self,
+            ReportCommand.self, PartnersCommand.self, RewardsCommand.self, CustomersCommand.self,
+            SendTestEventsCommand.self, BackupCommand.self, SettingsCommand.self,
+            ImportCommand.self, BackfillCommand.self, PayoutsCommand.self, BalancesCommand.self,
+        ]
     )
 
     /// Exit codes of SPEC §6: 0 ok, 1 failure at run time, 2 bad usage or configuration.

@@ -19,7 +19,8 @@ struct BackfillCommand: AsyncParsableCommand {
     @Option(help: "File holding a Stripe restricted key with read access (rk_…). The key is never printed or stored.")
     var apiKeyFile: String
 
-    @Option(help: "Only objects created on or after this date: YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (default: all; events: the last 30 days).")
+    @Option(
+        help: "Only objects created on or after this date: YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (default: all; events: the last 30 days).")
     var since: String?
 
     @Option(help: "Stripe's API address.")
@@ -75,9 +76,11 @@ struct BackfillCommand: AsyncParsableCommand {
                 skipped += page.skipped
                 hasMore = page.hasMore && page.lastId != nil
                 after = page.lastId
-                let next: BackfillCursor? = hasMore
+                let next: BackfillCursor? =
+                    hasMore
                     ? BackfillCursor(parameters: parameters, endpoint: index, startingAfter: after)
-                    : index + 1 < Self.endpoints.count ? BackfillCursor(parameters: parameters, endpoint: index + 1, startingAfter: nil) : nil
+                    : index + 1 < Self.endpoints.count
+                        ? BackfillCursor(parameters: parameters, endpoint: index + 1, startingAfter: nil) : nil
                 let events = page.items.map { NewInboxEvent(imported: $0, origin: .backfill) }
                 let outcomes = try await database.storeBackfillPage(events, cursor: next, receivedAt: now())
                 for (item, outcome) in zip(page.items, outcomes) {
@@ -92,13 +95,16 @@ struct BackfillCommand: AsyncParsableCommand {
         progress.finish()
         for line in tally.lines(verb: "stored") { print(line) }
         if skipped > 0 { print("skipped \(skipped) item(s) that cannot be applied (see the messages above)") }
-        let applied = try await applyStoredEvents(database, settings, expected: tally.storedCount,
-                                                averagePayloadBytes: tally.averagePayloadBytes)
+        let applied = try await applyStoredEvents(
+            database, settings, expected: tally.storedCount,
+            averagePayloadBytes: tally.averagePayloadBytes)
         print(applied.summary)
     }
 
     /// A page's items, whether more follow, and the id to continue after.
-    static func read(_ body: [UInt8], path: String, asOf: Int64) throws -> (items: [ImportedItem], hasMore: Bool, lastId: String?, skipped: Int) {
+    static func read(_ body: [UInt8], path: String, asOf: Int64) throws -> (
+        items: [ImportedItem], hasMore: Bool, lastId: String?, skipped: Int
+    ) {
         guard let json = try? JSONValue.parse(body), json["object"]?.string == "list", let data = json["data"]?.array else {
             throw RuntimeFailure(message: "cannot read \(path): Stripe's answer is not a list page")
         }

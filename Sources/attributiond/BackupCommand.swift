@@ -23,7 +23,9 @@ struct BackupCommand: AsyncParsableCommand {
         do {
             let result = try database.backup(to: path, verify: verify)
             let seconds = Date().timeIntervalSince(started)
-            print("backed up \(result.inboxEvents) inbox events to \(result.path) (\(result.bytes) bytes, \(String(format: "%.1f", seconds)) s)\(result.verified ? ", verified" : "")")
+            print(
+                "backed up \(result.inboxEvents) inbox events to \(result.path) (\(result.bytes) bytes, \(String(format: "%.1f", seconds)) s)\(result.verified ? ", verified" : "")"
+            )
         } catch {
             throw RuntimeFailure(message: error.description)
         }

@@ -22,8 +22,9 @@ struct CommonOptions: ParsableArguments {
     /// Settings from these flags (plus `extra`), the environment and the config file; exit 2 if bad.
     func settings(extra: [SettingKey: String] = [:]) async throws -> ServerSettings {
         do {
-            return try await ServerSettings.load(flags: flags.merging(extra) { _, b in b },
-                                                 environment: ProcessInfo.processInfo.environment)
+            return try await ServerSettings.load(
+                flags: flags.merging(extra) { _, b in b },
+                environment: ProcessInfo.processInfo.environment)
         } catch {
             throw UsageError(message: error.description)
         }

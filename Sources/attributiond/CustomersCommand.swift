@@ -28,8 +28,10 @@ struct CustomersCommand: AsyncParsableCommand {
             do {
                 partnerKey = try Gspk.partnerKey(partnerKey: partner, gspk: gspk)
             } catch {
-                throw UsageError(message: error.description.hasPrefix("give") ? "\(error.description) (--partner or --gspk)"
-                                                                              : error.description)
+                throw UsageError(
+                    message: error.description.hasPrefix("give")
+                        ? "\(error.description) (--partner or --gspk)"
+                        : error.description)
             }
             let settings = try await common.settings()
             let result = try await common.open(settings).recordSignup(
@@ -55,7 +57,8 @@ struct CustomersCommand: AsyncParsableCommand {
             guard let c = try common.open(try await common.settings()).customer(key: key) else {
                 throw RuntimeFailure(message: "cannot show customer \(key): no such customer")
             }
-            print("""
+            print(
+                """
                 customer_key:       \(c.customerKey ?? "-")
                 stripe_customer_id: \(c.stripeCustomerId ?? "-")
                 partner_key:        \(c.partnerKey ?? "- (unattributed)")
@@ -78,8 +81,10 @@ struct CustomersCommand: AsyncParsableCommand {
         func run() async throws {
             switch try common.open(try await common.settings()).approveCustomer(key, now: now()) {
             case .approved(let flagged):
-                print(flagged ? "customer \(key) approved: its held commissions are released"
-                              : "customer \(key) approved (it is not flagged self_referral; nothing was held)")
+                print(
+                    flagged
+                        ? "customer \(key) approved: its held commissions are released"
+                        : "customer \(key) approved (it is not flagged self_referral; nothing was held)")
             case .alreadyApproved(let at):
                 print("customer \(key) was approved at \(at): unchanged")
             }

@@ -57,7 +57,8 @@ struct EventsCommand: AsyncParsableCommand {
             row.payload = nil
             try printJSON(row)
             if let object = try? JSONSerialization.jsonObject(with: Data(payload.utf8)),
-               let pretty = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]) {
+                let pretty = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+            {
                 print(String(decoding: pretty, as: UTF8.self))
             } else {
                 print(payload)
@@ -89,7 +90,8 @@ struct EventsCommand: AsyncParsableCommand {
     }
 
     struct Rebuild: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Re-derive every domain table from the applied inbox events, while intake goes on.")
+        static let configuration = CommandConfiguration(
+            abstract: "Re-derive every domain table from the applied inbox events, while intake goes on.")
         @OptionGroup var common: CommonOptions
         @OptionGroup var apply: ApplyOptions
 

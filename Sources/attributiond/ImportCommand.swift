@@ -54,8 +54,9 @@ struct ImportCommand: AsyncParsableCommand {
         }
         let stored = try store(inputs, limit: settings.bodyLimit, asOf: asOfTime, database: database)
         for line in stored.lines(verb: "stored") { print(line) }
-        let applied = try await applyStoredEvents(database, settings, expected: stored.storedCount,
-                                                averagePayloadBytes: stored.averagePayloadBytes)
+        let applied = try await applyStoredEvents(
+            database, settings, expected: stored.storedCount,
+            averagePayloadBytes: stored.averagePayloadBytes)
         print(applied.summary)
     }
 
@@ -92,7 +93,9 @@ struct ImportCommand: AsyncParsableCommand {
                     problemCount += 1
                     if problems.count < Self.shownProblems { problems.append("\(input.name): \(position): \(why)") }
                 }
-                progress.update { seconds in "checking \(input.name): " + Self.progress(tally.items + pending.count, offset, input.size, seconds) }
+                progress.update { seconds in
+                    "checking \(input.name): " + Self.progress(tally.items + pending.count, offset, input.size, seconds)
+                }
             }
             progress.finish()
         }
@@ -129,12 +132,18 @@ struct ImportCommand: AsyncParsableCommand {
                 case .item(let bytes, let position):
                     // Checked in the first pass; a failure now means the file changed in between.
                     do { batch.append(try ImportedItem.read(bytes, asOf: asOf)) } catch {
-                        throw RuntimeFailure(message: "cannot import \(input.name): it changed while importing (\(position): \(error)); \(tally.storedCount) event(s) were stored")
+                        throw RuntimeFailure(
+                            message:
+                                "cannot import \(input.name): it changed while importing (\(position): \(error)); \(tally.storedCount) event(s) were stored"
+                        )
                     }
                     batchBytes += bytes.count
                     if batch.count >= Self.batchSize || batchBytes >= 4 << 20 { try flush() }
                 case .problem(let why, let position):
-                    throw RuntimeFailure(message: "cannot import \(input.name): it changed while importing (\(position): \(why)); \(tally.storedCount) event(s) were stored")
+                    throw RuntimeFailure(
+                        message:
+                            "cannot import \(input.name): it changed while importing (\(position): \(why)); \(tally.storedCount) event(s) were stored"
+                    )
                 }
                 progress.update { seconds in "storing \(input.name): " + Self.progress(tally.items, offset, input.size, seconds) }
             }

@@ -36,7 +36,7 @@ final class ImportInput {
     /// The size in bytes when it is known (a regular file), for the progress line.
     var size: Int64? {
         guard let path, let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-              attributes[.type] as? FileAttributeType == .typeRegular
+            attributes[.type] as? FileAttributeType == .typeRegular
         else { return nil }
         return (attributes[.size] as? NSNumber)?.int64Value
     }
@@ -60,8 +60,10 @@ final class ImportInput {
         try read(limit: limit, copyTo: nil, body)
     }
 
-    private func read(limit: Int, copyTo copy: Int32?,
-                      _ body: (JSONItemReader<ImportSource>.Output, Int64) throws -> Void) throws {
+    private func read(
+        limit: Int, copyTo copy: Int32?,
+        _ body: (JSONItemReader<ImportSource>.Output, Int64) throws -> Void
+    ) throws {
         let descriptor: Int32
         if let path {
             descriptor = open(path, O_RDONLY)

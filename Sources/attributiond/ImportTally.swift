@@ -34,9 +34,14 @@ struct ImportTally {
             let byType = counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             return "\(verb) \(total) \(what)" + (byType.isEmpty ? "" : ": \(byType)")
         }
-        return [line("event(s)", events), line("snapshot(s)", snapshots),
-                "\(duplicateCount) duplicate(s) already in the inbox" + (duplicates.isEmpty ? "" : ": "
-                    + duplicates.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))]
+        return [
+            line("event(s)", events), line("snapshot(s)", snapshots),
+            "\(duplicateCount) duplicate(s) already in the inbox"
+                + (duplicates.isEmpty
+                    ? ""
+                    : ": "
+                        + duplicates.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")),
+        ]
     }
 }
 
@@ -93,20 +98,23 @@ func importApplyBatch(averagePayloadBytes: Int) -> Int {
 
 /// Applies the events just stored, as the worker would (a running daemon's
 /// worker may take some of them first; the inbox status keeps each exactly once).
-func applyStoredEvents(_ database: AppDatabase, _ settings: ServerSettings, expected: Int,
-                       averagePayloadBytes: Int) async throws -> ApplyCounts {
+func applyStoredEvents(
+    _ database: AppDatabase, _ settings: ServerSettings, expected: Int,
+    averagePayloadBytes: Int
+) async throws -> ApplyCounts {
     let apply = try await derivationSettings(database, settings, recordFirst: false)
     var counts = ApplyCounts()
     let progress = ProgressLine()
-    try await database.drainDue(batchSize: importApplyBatch(averagePayloadBytes: averagePayloadBytes), settings: apply, retry: settings.retry, now: { now() },
-                                afterBatch: { result, _ in
-        counts.applied += result.applied.count
-        counts.ignored += result.ignored.count
-        counts.failed += result.failed.count
-        progress.update { seconds in
-            "applying: \(counts.processed) of \(expected) event(s), \(ProgressLine.rate(counts.processed, seconds))"
-        }
-    })
+    try await database.drainDue(
+        batchSize: importApplyBatch(averagePayloadBytes: averagePayloadBytes), settings: apply, retry: settings.retry, now: { now() },
+        afterBatch: { result, _ in
+            counts.applied += result.applied.count
+            counts.ignored += result.ignored.count
+            counts.failed += result.failed.count
+            progress.update { seconds in
+                "applying: \(counts.processed) of \(expected) event(s), \(ProgressLine.rate(counts.processed, seconds))"
+            }
+        })
     progress.finish()
     return counts
 }

@@ -22,8 +22,9 @@ enum LedgerOptions {
     /// An amount in major units of `currency` (`63.44`, `1500` for JPY); exit 2 otherwise.
     static func amount(_ text: String, currency: String, option: String) throws -> Int64 {
         guard let amount = Money.parse(text, currency: currency) else {
-            throw UsageError(message: "invalid --\(option) '\(text)': expected an amount in \(currency.uppercased()) "
-                + "with at most \(Money.exponent(of: currency)) decimals")
+            throw UsageError(
+                message: "invalid --\(option) '\(text)': expected an amount in \(currency.uppercased()) "
+                    + "with at most \(Money.exponent(of: currency)) decimals")
         }
         return amount
     }

@@ -34,13 +34,15 @@ struct RewardsCommand: AsyncParsableCommand {
             let months = try LedgerOptions.positive(months, option: "months")
             let payments = try LedgerOptions.positive(payments, option: "payments")
             let database = try common.open(try await common.settings())
-            let outcome = try database.recordRuleChange(partnerKey: partner, productKey: product, reward: reward,
-                                                        from: from, maxMonths: months, maxPayments: payments, now: now())
+            let outcome = try database.recordRuleChange(
+                partnerKey: partner, productKey: product, reward: reward,
+                from: from, maxMonths: months, maxPayments: payments, now: now())
             var limits = ""
             if let months { limits += " for the customer's first \(months) month\(months == 1 ? "" : "s")" }
             if let payments { limits += " for the customer's first \(payments) payment\(payments == 1 ? "" : "s")" }
-            print("\(AppDatabase.scopeText(partner, product)): \(RewardsCommand.text(reward))\(limits) "
-                  + RewardsCommand.since(outcome))
+            print(
+                "\(AppDatabase.scopeText(partner, product)): \(RewardsCommand.text(reward))\(limits) "
+                    + RewardsCommand.since(outcome))
         }
 
         func reward() throws -> RewardRule.Reward {
@@ -72,8 +74,9 @@ struct RewardsCommand: AsyncParsableCommand {
         func run() async throws {
             let from = try from.map { try LedgerOptions.date($0, option: "from") }
             let database = try common.open(try await common.settings())
-            let outcome = try database.recordRuleChange(partnerKey: partner, productKey: product, reward: nil,
-                                                        from: from, now: now())
+            let outcome = try database.recordRuleChange(
+                partnerKey: partner, productKey: product, reward: nil,
+                from: from, now: now())
             print("\(AppDatabase.scopeText(partner, product)): no rule \(RewardsCommand.since(outcome))")
         }
     }
@@ -101,12 +104,18 @@ struct RewardsCommand: AsyncParsableCommand {
             let database = try common.open(try await common.settings())
             let records = all ? try database.ruleHistory() : try database.rulesInForce(at: now())
             print("hold period: \(try database.holdDays()) days")
-            guard !records.isEmpty else { print("no reward rules: every commission is 0"); return }
+            guard !records.isEmpty else {
+                print("no reward rules: every commission is 0")
+                return
+            }
             var rows = [["PARTNER", "PRODUCT", "REWARD", "LIMIT", "FROM"] + (all ? ["RECORDED"] : [])]
             for r in records {
-                rows.append([r.partnerKey ?? "(all)", r.productKey ?? "(all)", r.reward.map(RewardsCommand.text) ?? "ended",
-                             RewardsCommand.limit(r), r.effectiveFrom == "1970-01-01T00:00:00Z" ? "beginning" : r.effectiveFrom]
-                            + (all ? [r.recordedAt] : []))
+                rows.append(
+                    [
+                        r.partnerKey ?? "(all)", r.productKey ?? "(all)", r.reward.map(RewardsCommand.text) ?? "ended",
+                        RewardsCommand.limit(r), r.effectiveFrom == "1970-01-01T00:00:00Z" ? "beginning" : r.effectiveFrom,
+                    ]
+                        + (all ? [r.recordedAt] : []))
             }
             print(TextTable.render(rows), terminator: "")
         }

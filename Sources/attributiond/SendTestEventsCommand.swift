@@ -37,12 +37,16 @@ struct SendTestEventsCommand: AsyncParsableCommand {
                 checks.append(TestSuiteCheck("read the daemon's database", passed: false, detail: error.description))
             }
         }
-        guard let secret = secret ?? settings.secrets.first ?? (database == nil ? nil : try? ServerSettings.generatedSecret(databasePath: settings.databasePath)) else {
+        guard
+            let secret = secret ?? settings.secrets.first
+                ?? (database == nil ? nil : try? ServerSettings.generatedSecret(databasePath: settings.databasePath))
+        else {
             throw UsageError(message: "no signing secret: give --secret, set STRIPE_WEBHOOK_SECRET, or --db of the daemon")
         }
         let target = try webhookURL(settings)
-        let runner = TestSuiteRunner(url: target, secret: secret,
-                                     sequence: TestEventSequence(start: Int64(Date().timeIntervalSince1970) - 60))
+        let runner = TestSuiteRunner(
+            url: target, secret: secret,
+            sequence: TestEventSequence(start: Int64(Date().timeIntervalSince1970) - 60))
         print("sending test events to \(target.absoluteString) (run \(runner.sequence.runId))")
         checks += await runner.deliver()
         if let database { checks += await runner.checkEffects(in: database) }

@@ -23,7 +23,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Signature timestamp tolerance in seconds (env ATTRIBUTIOND_TOLERANCE_SECONDS; default 300).")
     var tolerance: String?
 
-    @Option(help: "Seconds a request may take to arrive whole, and a connection may stay idle (env ATTRIBUTIOND_READ_TIMEOUT_SECONDS; default 30).")
+    @Option(
+        help:
+            "Seconds a request may take to arrive whole, and a connection may stay idle (env ATTRIBUTIOND_READ_TIMEOUT_SECONDS; default 30)."
+    )
     var readTimeout: String?
 
     @Option(help: "Seconds a write waits for a database lock before answering 503 (env ATTRIBUTIOND_BUSY_TIMEOUT_SECONDS; default 5).")
@@ -56,11 +59,12 @@ struct ServeCommand: AsyncParsableCommand {
         settings.apply = try await derivationSettings(database, settings, recordFirst: true)
         if settings.secrets.isEmpty { settings.secrets = [try keptOrGeneratedSecret(settings, logger: logger)] }
         logger.info("database ready", metadata: ["path": "\(settings.databasePath)", "synchronous": "full"])
-        let app = buildApplication(settings: settings, database: database, logger: logger, metrics: metrics,
-                                   notifier: SystemdNotifier(environment: ProcessInfo.processInfo.environment),
-                                   onServerRunning: { [logger, host = settings.host] port in
-            logger.notice("listening on \(host):\(port)", metadata: ["webhook": "/webhooks/stripe"])
-        })
+        let app = buildApplication(
+            settings: settings, database: database, logger: logger, metrics: metrics,
+            notifier: SystemdNotifier(environment: ProcessInfo.processInfo.environment),
+            onServerRunning: { [logger, host = settings.host] port in
+                logger.notice("listening on \(host):\(port)", metadata: ["webhook": "/webhooks/stripe"])
+            })
         // SIGTERM and SIGINT trigger a graceful shutdown: in-flight requests and the worker's batch finish.
         try await app.runService()
         logger.info("stopped")
@@ -82,13 +86,15 @@ struct ServeCommand: AsyncParsableCommand {
         }
         // Written straight to the descriptor: print() is buffered when stdout is a
         // pipe or a file, and the message would only appear when the daemon exits.
-        FileHandle.standardOutput.write(Data("""
-            Generated a Stripe webhook signing secret (shown only this once; it is kept in \(path)):
-              \(candidate)
-            Point a Stripe webhook endpoint at http://\(settings.host):\(settings.port)/webhooks/stripe
-            (or: stripe listen --forward-to \(settings.host):\(settings.port)/webhooks/stripe) and sign with this secret.
+        FileHandle.standardOutput.write(
+            Data(
+                """
+                Generated a Stripe webhook signing secret (shown only this once; it is kept in \(path)):
+                  \(candidate)
+                Point a Stripe webhook endpoint at http://\(settings.host):\(settings.port)/webhooks/stripe
+                (or: stripe listen --forward-to \(settings.host):\(settings.port)/webhooks/stripe) and sign with this secret.
 
-            """.utf8))
+                """.utf8))
         logger.notice("generated a webhook signing secret; it is in \(path)")
         return candidate
     }

@@ -60,7 +60,9 @@ struct SettingsCommand: AsyncParsableCommand {
                 apply.partialRefunds = mode
             }
             let result = try await common.open(settings).recordSettings(apply, now: now())
-            print("settings recorded: transaction_source \(apply.transactionSource.rawValue), partial_refunds \(apply.partialRefunds.rawValue); rebuilt from \(result.applied.count) applied event(s)")
+            print(
+                "settings recorded: transaction_source \(apply.transactionSource.rawValue), partial_refunds \(apply.partialRefunds.rawValue); rebuilt from \(result.applied.count) applied event(s)"
+            )
         }
     }
 }
@@ -70,8 +72,10 @@ struct SettingsCommand: AsyncParsableCommand {
 /// that contradicts them is bad usage (exit 2): they change only through
 /// `settings set`. A database that records none and has applied nothing yet
 /// takes the given settings as its first record when `recordFirst` is set (`serve`).
-func derivationSettings(_ database: AppDatabase, _ settings: ServerSettings,
-                        recordFirst: Bool) async throws -> ApplySettings {
+func derivationSettings(
+    _ database: AppDatabase, _ settings: ServerSettings,
+    recordFirst: Bool
+) async throws -> ApplySettings {
     let recorded = try database.recordedSettings()
     let given = settings.apply
     var contradictions: [String] = []
@@ -87,5 +91,8 @@ func derivationSettings(_ database: AppDatabase, _ settings: ServerSettings,
         return given
     }
     let held = "transaction source \(recorded.apply.transactionSource.rawValue), partial refunds \(recorded.apply.partialRefunds.rawValue)"
-    throw UsageError(message: "cannot use \(contradictions.joined(separator: " and ")): the database's tables were derived with \(held); change it with `attributiond settings set`")
+    throw UsageError(
+        message:
+            "cannot use \(contradictions.joined(separator: " and ")): the database's tables were derived with \(held); change it with `attributiond settings set`"
+    )
 }

@@ -3,7 +3,8 @@ import AttributionStore
 
 /// `attributiond status`: inbox counts by status and by origin, worker lag, last event received.
 struct StatusCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show inbox counts by status and origin, worker lag and the last event received.")
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Show inbox counts by status and origin, worker lag and the last event received.")
 
     @OptionGroup var common: CommonOptions
 

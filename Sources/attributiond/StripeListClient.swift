@@ -41,7 +41,8 @@ struct StripeListClient {
                 body = Array(try await response.body.collect(upTo: 64 << 20).readableBytesView)
             } catch {
                 guard attempt < maxAttempts else {
-                    throw RuntimeFailure(message: "cannot read \(path) from \(base): \(redact("\(error)")) (gave up after \(attempt) attempts)")
+                    throw RuntimeFailure(
+                        message: "cannot read \(path) from \(base): \(redact("\(error)")) (gave up after \(attempt) attempts)")
                 }
                 let delay = backoff(attempt)
                 onRetry("cannot reach \(base) (\(redact("\(error)"))); retrying \(path) in \(Self.seconds(delay))")
@@ -53,7 +54,10 @@ struct StripeListClient {
             case 401, 403: throw RuntimeFailure(message: refusal(path, status: status, body: body))
             case 429, 500...599:
                 guard attempt < maxAttempts else {
-                    throw RuntimeFailure(message: "cannot read \(path): Stripe answered \(status) \(attempt) times; run backfill again later (it resumes where it stopped)")
+                    throw RuntimeFailure(
+                        message:
+                            "cannot read \(path): Stripe answered \(status) \(attempt) times; run backfill again later (it resumes where it stopped)"
+                    )
                 }
                 let delay = retryAfter.flatMap(Double.init).map { Duration.milliseconds(Int64(min($0, 300) * 1000)) } ?? backoff(attempt)
                 onRetry("Stripe answered \(status) for \(path); retrying in \(Self.seconds(delay))")
@@ -75,7 +79,8 @@ struct StripeListClient {
         let reason = message(body) ?? "no reason given"
         var text = "cannot read \(path): Stripe refused the API key (\(status)): \(reason)"
         if let permission = reason.firstMatch(of: /'(rak_[a-z0-9_]+)'/)?.1 {
-            text += "; the restricted key lacks the \(permission) permission: give it read access to \(path.dropFirst(4)) in the Stripe dashboard, then run backfill again (it resumes where it stopped)"
+            text +=
+                "; the restricted key lacks the \(permission) permission: give it read access to \(path.dropFirst(4)) in the Stripe dashboard, then run backfill again (it resumes where it stopped)"
         } else if status == 401 {
             text += "; check the key in the --api-key-file"
         }

@@ -62,8 +62,9 @@ struct TestSuiteRunner: Sendable {
             status = response.status
             body = String(decoding: response.body, as: UTF8.self)
         } catch {
-            return TestSuiteCheck("\(delivery.name) delivered", passed: false,
-                                  detail: "cannot POST to \(url.absoluteString): \(error)")
+            return TestSuiteCheck(
+                "\(delivery.name) delivered", passed: false,
+                detail: "cannot POST to \(url.absoluteString): \(error)")
         }
         let duplicate = body.contains(#""duplicate":true"#)
         let seen = "HTTP \(status) \(body.prefix(200))"
@@ -71,8 +72,9 @@ struct TestSuiteRunner: Sendable {
         case .accepted:
             return TestSuiteCheck("\(delivery.name) accepted", passed: status == 200 && !duplicate, detail: seen)
         case .duplicate:
-            return TestSuiteCheck("\(delivery.name) answered 200 as a duplicate", passed: status == 200 && duplicate,
-                                  detail: seen)
+            return TestSuiteCheck(
+                "\(delivery.name) answered 200 as a duplicate", passed: status == 200 && duplicate,
+                detail: seen)
         case .rejected:
             return TestSuiteCheck("\(delivery.name) rejected with 400", passed: status == 400, detail: seen)
         }
@@ -108,27 +110,37 @@ struct TestSuiteRunner: Sendable {
         let charge = row(.transactions, s.chargeId)
         let subscription = row(.subscriptions, s.subscriptionId)
         return [
-            TestSuiteCheck("every accepted event applied once (\(stored.count) in the inbox)",
-                           passed: notApplied.isEmpty, detail: "not applied: \(notApplied.joined(separator: ", "))"),
-            TestSuiteCheck("badly signed event not stored",
-                           passed: forged.allSatisfy { row(.inboxEvents, $0) == nil }, detail: "found in the inbox"),
-            TestSuiteCheck("customer \(s.customerId) has customer_key and partner \(s.partnerKey)",
-                           passed: matches(customer, ["customer_key": s.customerKey, "partner_key": s.partnerKey]),
-                           detail: describe(customer, ["customer_key", "partner_key"])),
-            TestSuiteCheck("transaction \(s.chargeId) of \(s.amount) \(s.currency) with product \(s.productKey), \(s.refunded) refunded",
-                           passed: matches(charge, ["amount": "\(s.amount)", "amount_refunded": "\(s.refunded)",
-                                                    "product_key": s.productKey, "currency": s.currency]),
-                           detail: describe(charge, ["amount", "amount_refunded", "product_key", "currency"])),
-            TestSuiteCheck("subscription \(s.subscriptionId) updated to active at \(s.amount) per month",
-                           passed: matches(subscription, ["status": "active", "amount": "\(s.amount)", "interval": "month"]),
-                           detail: describe(subscription, ["status", "amount", "interval"])),
+            TestSuiteCheck(
+                "every accepted event applied once (\(stored.count) in the inbox)",
+                passed: notApplied.isEmpty, detail: "not applied: \(notApplied.joined(separator: ", "))"),
+            TestSuiteCheck(
+                "badly signed event not stored",
+                passed: forged.allSatisfy { row(.inboxEvents, $0) == nil }, detail: "found in the inbox"),
+            TestSuiteCheck(
+                "customer \(s.customerId) has customer_key and partner \(s.partnerKey)",
+                passed: matches(customer, ["customer_key": s.customerKey, "partner_key": s.partnerKey]),
+                detail: describe(customer, ["customer_key", "partner_key"])),
+            TestSuiteCheck(
+                "transaction \(s.chargeId) of \(s.amount) \(s.currency) with product \(s.productKey), \(s.refunded) refunded",
+                passed: matches(
+                    charge,
+                    [
+                        "amount": "\(s.amount)", "amount_refunded": "\(s.refunded)",
+                        "product_key": s.productKey, "currency": s.currency,
+                    ]),
+                detail: describe(charge, ["amount", "amount_refunded", "product_key", "currency"])),
+            TestSuiteCheck(
+                "subscription \(s.subscriptionId) updated to active at \(s.amount) per month",
+                passed: matches(subscription, ["status": "active", "amount": "\(s.amount)", "interval": "month"]),
+                detail: describe(subscription, ["status", "amount", "interval"])),
             attributed(s.linkChargeId, to: s.linkPartnerKey, through: "a Payment Link's gspk_ reference"),
             attributed(s.promoChargeId, to: s.promoPartnerKey, through: "promotion code \(s.promotionCodeId)"),
         ]
         func attributed(_ charge: String, to partner: String, through way: String) -> TestSuiteCheck {
             let found = try? database.attributedPartner(ofTransaction: charge)
-            return TestSuiteCheck("transaction \(charge) attributed to \(partner) through \(way)",
-                                  passed: found == .some(partner), detail: "partner \((found ?? nil) ?? "NULL")")
+            return TestSuiteCheck(
+                "transaction \(charge) attributed to \(partner) through \(way)",
+                passed: found == .some(partner), detail: "partner \((found ?? nil) ?? "NULL")")
         }
     }
 }

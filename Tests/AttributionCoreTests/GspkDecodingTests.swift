@@ -5,15 +5,15 @@ import Testing
 /// padding optional, and a clear refusal of anything else.
 @Suite struct GspkDecodingTests {
     @Test(arguments: [
-        ("cF9hY21l", "p_acme"),            // standard, no padding needed
-        ("YWNtZQ==", "acme"),              // standard with padding
-        ("YWNtZQ", "acme"),                // padding left out
-        ("YWNtZQ=", "acme"),               // partial padding
+        ("cF9hY21l", "p_acme"),  // standard, no padding needed
+        ("YWNtZQ==", "acme"),  // standard with padding
+        ("YWNtZQ", "acme"),  // padding left out
+        ("YWNtZQ=", "acme"),  // partial padding
         ("cGFydG5lcj8-Pg", "partner?>>"),  // URL-safe '-' (standard would be '+')
-        ("cGFydG5lcj8_", "partner??"),     // URL-safe '_' (standard would be '/')
+        ("cGFydG5lcj8_", "partner??"),  // URL-safe '_' (standard would be '/')
         ("cGFydG5lcj8+Pg==", "partner?>>"),
-        ("w6lxdWlwZQ", "équipe"),          // UTF-8
-        (" YWNtZQ== ", "acme"),            // surrounding spaces from copy-paste
+        ("w6lxdWlwZQ", "équipe"),  // UTF-8
+        (" YWNtZQ== ", "acme"),  // surrounding spaces from copy-paste
     ])
     func decodes(gspk: String, key: String) throws {
         #expect(try Gspk.decode(gspk) == key)
@@ -22,12 +22,12 @@ import Testing
     @Test(arguments: [
         ("", "empty"),
         ("!!!!", "not base64"),
-        ("YWNtZQ===", "not base64"),        // too much padding
-        ("YW=NtZQ", "not base64"),          // padding inside
+        ("YWNtZQ===", "not base64"),  // too much padding
+        ("YW=NtZQ", "not base64"),  // padding inside
         ("Y", "bad length"),
-        ("cGFy-G5l/g", "mixes"),            // both alphabets at once
-        ("//79", "UTF-8"),                  // bytes ff fe fd
-        ("ICAg", "empty partner key"),      // three spaces
+        ("cGFy-G5l/g", "mixes"),  // both alphabets at once
+        ("//79", "UTF-8"),  // bytes ff fe fd
+        ("ICAg", "empty partner key"),  // three spaces
     ])
     func refuses(gspk: String, reason: String) {
         #expect {

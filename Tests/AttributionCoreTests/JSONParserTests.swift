@@ -1,7 +1,8 @@
-@testable import AttributionCore
 import AttributionTestSupport
 import Foundation
 import Testing
+
+@testable import AttributionCore
 
 /// The worker's JSON parser against Foundation's `JSONSerialization`, the
 /// parser it replaced: the same verdict and the same value for every input.
@@ -30,7 +31,9 @@ struct JSONParserTests {
             switch String(cString: number.objCType) {
             case "c", "B": .bool(number.boolValue)
             case "d", "f":
-                .number(number.doubleValue, number.doubleValue.rounded() == number.doubleValue
+                .number(
+                    number.doubleValue,
+                    number.doubleValue.rounded() == number.doubleValue
                         && abs(number.doubleValue) < 9e15 ? Int64(number.doubleValue) : nil)
             case "Q": .number(number.doubleValue, number.uint64Value <= UInt64(Int64.max) ? Int64(number.uint64Value) : nil)
             default: .number(number.doubleValue, number.int64Value)
@@ -53,9 +56,9 @@ struct JSONParserTests {
     static func agree(_ a: JSONValue?, _ b: JSONValue?) -> Bool {
         switch (a, b) {
         case (nil, nil): true
-        case let (.number(x, i)?, .number(y, j)?): i == j && (x == y || abs(x - y) <= 4 * x.ulp)
-        case let (.object(x)?, .object(y)?): x.keys.sorted() == y.keys.sorted() && x.allSatisfy { agree($0.value, y[$0.key]) }
-        case let (.array(x)?, .array(y)?): x.count == y.count && zip(x, y).allSatisfy { agree($0, $1) }
+        case (.number(let x, let i)?, .number(let y, let j)?): i == j && (x == y || abs(x - y) <= 4 * x.ulp)
+        case (.object(let x)?, .object(let y)?): x.keys.sorted() == y.keys.sorted() && x.allSatisfy { agree($0.value, y[$0.key]) }
+        case (.array(let x)?, .array(let y)?): x.count == y.count && zip(x, y).allSatisfy { agree($0, $1) }
         default: a == b
         }
     }
@@ -77,8 +80,10 @@ struct JSONParserTests {
             #"{"é":"ü","k":"\"\\\/\b\f\n\r\t"}"#, "true", "-12", "\"x\"", "null",
         ]
         for (n, text) in cases.enumerated() { expectAgreement(Array(text.utf8), "case \(n)") }
-        for bytes: [UInt8] in [[0xC0, 0x80], [0x22, 0xFF, 0x22], [0x22, 0xE2, 0x82, 0x22], [0x7B, 0x7D, 0x00],
-                               [0x22, 0xF4, 0x90, 0x80, 0x80, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22]] {
+        for bytes: [UInt8] in [
+            [0xC0, 0x80], [0x22, 0xFF, 0x22], [0x22, 0xE2, 0x82, 0x22], [0x7B, 0x7D, 0x00],
+            [0x22, 0xF4, 0x90, 0x80, 0x80, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22],
+        ] {
             expectAgreement(bytes, "bytes \(bytes)")
         }
     }
@@ -101,9 +106,10 @@ struct JSONParserTests {
             // The intake builds only the envelope; the worker builds everything.
             let envelope = try? StripeEnvelope.decode(body)
             let event = try? StripeEvent.decode(body)
-            #expect(envelope.map { [$0.id, $0.type, "\($0.created)", "\($0.livemode)", $0.apiVersion ?? "-"] }
+            #expect(
+                envelope.map { [$0.id, $0.type, "\($0.created)", "\($0.livemode)", $0.apiVersion ?? "-"] }
                     == event.map { [$0.id, $0.type, "\($0.created)", "\($0.livemode)", $0.apiVersion ?? "-"] },
-                    "case \(n): \(String(decoding: body, as: UTF8.self).debugDescription)")
+                "case \(n): \(String(decoding: body, as: UTF8.self).debugDescription)")
             if envelope != nil { accepted += 1 }
         }
         #expect(accepted > Fuzz.cases / 20)

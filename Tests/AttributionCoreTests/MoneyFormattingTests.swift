@@ -20,8 +20,9 @@ import Testing
     }
 
     @Test func exponents() {
-        #expect(["bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"]
-            .allSatisfy { Money.exponent(of: $0) == 0 })
+        #expect(
+            ["bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"]
+                .allSatisfy { Money.exponent(of: $0) == 0 })
         #expect(["bhd", "jod", "kwd", "omr", "tnd"].allSatisfy { Money.exponent(of: $0) == 3 })
         #expect(["usd", "eur", "gbp", "chf"].allSatisfy { Money.exponent(of: $0) == 2 })
     }

@@ -15,7 +15,8 @@ import Testing
 @Suite("Fuzzing the signature header and the event decoder")
 struct SignatureAndDecoderFuzzTests {
     static let environment = ProcessInfo.processInfo.environment
-    static let cases = environment["ATTRIBUTIOND_FUZZ_CASES"].flatMap(Int.init)
+    static let cases =
+        environment["ATTRIBUTIOND_FUZZ_CASES"].flatMap(Int.init)
         ?? (environment["ATTRIBUTIOND_FUZZ"] == "long" ? 300_000 : 3_000)
     static let seed = environment["ATTRIBUTIOND_FUZZ_SEED"].flatMap(UInt64.init) ?? 20_261_129
     static let now: Int64 = 1_800_000_000
@@ -25,9 +26,11 @@ struct SignatureAndDecoderFuzzTests {
     }
 
     static func secret(_ rng: inout SeededGenerator) -> String {
-        "whsec_" + String((0..<Int.random(in: 1...40, using: &rng)).map { _ in
-            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".randomElement(using: &rng)!
-        })
+        "whsec_"
+            + String(
+                (0..<Int.random(in: 1...40, using: &rng)).map { _ in
+                    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".randomElement(using: &rng)!
+                })
     }
 
     @Test("a header built with the right secret verifies; any change to body, signature or secret does not")
@@ -42,7 +45,9 @@ struct SignatureAndDecoderFuzzTests {
             #expect(throws: Never.self, "case \(n)") { try verifier.verify(payload: payload, header: header, now: Self.now) }
 
             // Extra items Stripe may add (v0, unknown schemes, spaces) do not change the verdict.
-            let noisy = ([header] + ["v0=\(Hex.encode(Self.bytes(&rng, max: 32)))", " x=1 ", "v2=abc"].shuffled(using: &rng)
+            let noisy =
+                ([header]
+                + ["v0=\(Hex.encode(Self.bytes(&rng, max: 32)))", " x=1 ", "v2=abc"].shuffled(using: &rng)
                 .prefix(Int.random(in: 0...3, using: &rng))).shuffled(using: &rng).joined(separator: ",")
             #expect(throws: Never.self, "case \(n): \(noisy)") { try verifier.verify(payload: payload, header: noisy, now: Self.now) }
 
@@ -77,8 +82,10 @@ struct SignatureAndDecoderFuzzTests {
     @Test("random and mutated headers never crash the parser, and never verify without the signature")
     func randomHeadersNeverVerify() {
         var rng = SeededGenerator(seed: Self.seed &+ 1)
-        let pieces = ["t=", "v1=", "v0=", ",", " ", "=", "\t", "1800000000", "-1", "99999999999999999999", "t",
-                      String(repeating: "a", count: 64), String(repeating: "0", count: 63), "é", "\u{0}", ";", "v1=v1="]
+        let pieces = [
+            "t=", "v1=", "v0=", ",", " ", "=", "\t", "1800000000", "-1", "99999999999999999999", "t",
+            String(repeating: "a", count: 64), String(repeating: "0", count: 63), "é", "\u{0}", ";", "v1=v1=",
+        ]
         let payload = Array("{\"id\":\"evt\"}".utf8)
         let verifier = StripeSignatureVerifier(secrets: ["whsec_fuzz"])
         for n in 0..<Self.cases {
@@ -128,8 +135,10 @@ struct SignatureAndDecoderFuzzTests {
     /// One to four byte-level mutations: a changed, removed or inserted byte, a JSON token
     /// inserted, the tail cut off, or a stretch repeated.
     static func mutated(_ seed: [UInt8], _ rng: inout SeededGenerator) -> [UInt8] {
-        let tokens = ["{", "}", "[", "]", "\"", ":", ",", "null", "true", "-0", "1e400", "9223372036854775808",
-                      "\"\\u0000\"", "\"\\ud800\"", "\\", "{\"id\":1}", "\"amount\":-5", "\"created\":\"x\""].map { Array($0.utf8) }
+        let tokens = [
+            "{", "}", "[", "]", "\"", ":", ",", "null", "true", "-0", "1e400", "9223372036854775808",
+            "\"\\u0000\"", "\"\\ud800\"", "\\", "{\"id\":1}", "\"amount\":-5", "\"created\":\"x\"",
+        ].map { Array($0.utf8) }
         var body = seed
         for _ in 0..<Int.random(in: 1...4, using: &rng) {
             let i = Int.random(in: 0..<max(body.count, 1), using: &rng)
@@ -152,7 +161,8 @@ struct SignatureAndDecoderFuzzTests {
         for _ in 0..<200 {
             let depth = Int.random(in: 1...(JSONValue.maxDepth * 3), using: &rng)
             let object = Bool.random(using: &rng)
-            let inner = String(repeating: object ? #"{"k":"# : "[", count: depth) + "1"
+            let inner =
+                String(repeating: object ? #"{"k":"# : "[", count: depth) + "1"
                 + String(repeating: object ? "}" : "]", count: depth)
             // The envelope and data.object add three levels around the nested value.
             let body = #"{"id":"evt_d","type":"x","created":1,"data":{"object":{"v":\#(inner)}}}"#

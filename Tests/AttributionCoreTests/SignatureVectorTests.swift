@@ -84,9 +84,11 @@ struct SignatureVectorTests {
     func futureBoundary() throws {
         let payload = Array("{}".utf8)
         let verifier = StripeSignatureVerifier(secrets: ["s"], tolerance: 300)
-        try verifier.verify(payload: payload, header: StripeSignatureVerifier.header(payload: payload, secret: "s", timestamp: 1300), now: 1000)
+        try verifier.verify(
+            payload: payload, header: StripeSignatureVerifier.header(payload: payload, secret: "s", timestamp: 1300), now: 1000)
         #expect(throws: SignatureError.timestampOutsideTolerance) {
-            try verifier.verify(payload: payload, header: StripeSignatureVerifier.header(payload: payload, secret: "s", timestamp: 1301), now: 1000)
+            try verifier.verify(
+                payload: payload, header: StripeSignatureVerifier.header(payload: payload, secret: "s", timestamp: 1301), now: 1000)
         }
     }
 

@@ -13,12 +13,14 @@ struct StripeEventTests {
         #expect(event.object["object"]?.string == "customer")
     }
 
-    @Test("bodies that are not snapshot events are refused", arguments: [
-        "", "not json", "[]", #"{"type":"x","created":1,"data":{"object":{}}}"#,
-        #"{"id":"evt","created":1,"data":{"object":{}}}"#, #"{"id":"evt","type":"x","data":{"object":{}}}"#,
-        #"{"id":"evt","type":"x","created":1}"#, #"{"id":"evt","type":"x","created":1,"data":{"object":null}}"#,
-        #"{"id":"evt","type":"x","created":"yesterday","data":{"object":{}}}"#,
-    ])
+    @Test(
+        "bodies that are not snapshot events are refused",
+        arguments: [
+            "", "not json", "[]", #"{"type":"x","created":1,"data":{"object":{}}}"#,
+            #"{"id":"evt","created":1,"data":{"object":{}}}"#, #"{"id":"evt","type":"x","data":{"object":{}}}"#,
+            #"{"id":"evt","type":"x","created":1}"#, #"{"id":"evt","type":"x","created":1,"data":{"object":null}}"#,
+            #"{"id":"evt","type":"x","created":"yesterday","data":{"object":{}}}"#,
+        ])
     func notEvents(_ body: String) {
         #expect(throws: EventDecodingError.self) { try StripeEvent.decode(Array(body.utf8)) }
         #expect(throws: EventDecodingError.self) { try StripeEnvelope.decode(Array(body.utf8)) }
@@ -30,8 +32,11 @@ struct StripeEventTests {
             let body = Array(try Fixtures.capturedEvent(name, id: "evt_\(name)", created: 42).utf8)
             let full = try StripeEvent.decode(body)
             let envelope = try StripeEnvelope.decode(body)
-            #expect(envelope == StripeEnvelope(id: full.id, type: full.type, created: full.created,
-                                               livemode: full.livemode, apiVersion: full.apiVersion))
+            #expect(
+                envelope
+                    == StripeEnvelope(
+                        id: full.id, type: full.type, created: full.created,
+                        livemode: full.livemode, apiVersion: full.apiVersion))
         }
     }
 
@@ -54,10 +59,18 @@ struct StripeEventTests {
 
     @Test("subscription period end is read from the subscription (old) or its items (2025-03-31+)")
     func subscriptionShapes() throws {
-        let old = try StripeEvent.decode(Array(EventFactory.subscription(event: "e1", created: 1, id: "sub_1", customer: "cus_1",
-                                                                         periodEnd: 1234, oldShape: true).utf8))
-        let new = try StripeEvent.decode(Array(EventFactory.subscription(event: "e2", created: 1, id: "sub_1", customer: "cus_1",
-                                                                         unitAmount: 700, quantity: 3, periodEnd: 1234).utf8))
+        let old = try StripeEvent.decode(
+            Array(
+                EventFactory.subscription(
+                    event: "e1", created: 1, id: "sub_1", customer: "cus_1",
+                    periodEnd: 1234, oldShape: true
+                ).utf8))
+        let new = try StripeEvent.decode(
+            Array(
+                EventFactory.subscription(
+                    event: "e2", created: 1, id: "sub_1", customer: "cus_1",
+                    unitAmount: 700, quantity: 3, periodEnd: 1234
+                ).utf8))
         #expect(try SubscriptionSnapshot(event: old).currentPeriodEnd == 1234)
         let snapshot = try SubscriptionSnapshot(event: new)
         #expect(snapshot.currentPeriodEnd == 1234)
@@ -71,17 +84,25 @@ struct StripeEventTests {
         let object = (fixture["resources"] as! [String: Any])["subscription"] as! [String: Any]
         let body = EventFactory.envelope(id: "evt_d", type: "customer.subscription.updated", created: 5, object: object)
         let s = try SubscriptionSnapshot(event: StripeEvent.decode(Array(body.utf8)))
-        #expect(s.currentPeriodEnd == 976287773)
+        #expect(s.currentPeriodEnd == 976_287_773)
         #expect(s.amount == 2000)
         #expect(s.priceId == "price_1PgafmB7WZ01zgkW6dKueIc5")
     }
 
     @Test("a charge already fully refunded is reversed; a partial refund is not")
     func chargeRefunds() throws {
-        let full = try ChargeSnapshot(event: StripeEvent.decode(Array(EventFactory.charge(
-            event: "e", created: 1, id: "ch", amount: 1000, refunded: 1000).utf8)))
-        let partial = try ChargeSnapshot(event: StripeEvent.decode(Array(EventFactory.charge(
-            event: "e", created: 1, id: "ch", amount: 1000, refunded: 300).utf8)))
+        let full = try ChargeSnapshot(
+            event: StripeEvent.decode(
+                Array(
+                    EventFactory.charge(
+                        event: "e", created: 1, id: "ch", amount: 1000, refunded: 1000
+                    ).utf8)))
+        let partial = try ChargeSnapshot(
+            event: StripeEvent.decode(
+                Array(
+                    EventFactory.charge(
+                        event: "e", created: 1, id: "ch", amount: 1000, refunded: 300
+                    ).utf8)))
         #expect(full.reversed)
         #expect(!partial.reversed)
         #expect(partial.amountRefunded == 300)
@@ -129,6 +150,7 @@ struct StripeEventTests {
         let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
         let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
         func pad(_ v: Int64, _ width: Int) -> String { String(repeating: "0", count: max(0, width - String(v).count)) + String(v) }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(seconds / 3_600, 2)):\(pad(seconds / 60 % 60, 2)):\(pad(seconds % 60, 2))Z"
+        return
+            "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(seconds / 3_600, 2)):\(pad(seconds / 60 % 60, 2)):\(pad(seconds % 60, 2))Z"
     }
 }

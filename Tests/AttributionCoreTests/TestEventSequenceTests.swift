@@ -8,12 +8,13 @@ import Testing
 
     @Test func everyDeliveryIsAStripeEventOfThisRun() throws {
         let deliveries = sequence.deliveries()
-        #expect(deliveries.map(\.event.type) == [
-            "customer.created", "charge.succeeded", "charge.refunded", "customer.subscription.created",
-            "customer.subscription.updated", "charge.succeeded", "customer.updated",
-            "customer.created", "checkout.session.completed", "charge.succeeded",
-            "promotion_code.created", "customer.created", "customer.discount.created", "charge.succeeded",
-        ])
+        #expect(
+            deliveries.map(\.event.type) == [
+                "customer.created", "charge.succeeded", "charge.refunded", "customer.subscription.created",
+                "customer.subscription.updated", "charge.succeeded", "customer.updated",
+                "customer.created", "checkout.session.completed", "charge.succeeded",
+                "promotion_code.created", "customer.created", "customer.discount.created", "charge.succeeded",
+            ])
         for delivery in deliveries {
             let event = try StripeEvent.decode(delivery.event.body)
             #expect(event.id == delivery.event.id)
@@ -24,7 +25,8 @@ import Testing
 
     @Test func carriesTheKeysAndAPartialRefund() throws {
         let events = try sequence.deliveries().map { try StripeEvent.decode($0.event.body) }
-        #expect(AttributionKeys(metadata: events[0].object["metadata"])
+        #expect(
+            AttributionKeys(metadata: events[0].object["metadata"])
                 == AttributionKeys(customerKey: sequence.customerKey, partnerKey: sequence.partnerKey))
         #expect(AttributionKeys(metadata: events[1].object["metadata"]).productKey == sequence.productKey)
         let refund = events[2].object

@@ -13,23 +13,32 @@ import Testing
     @Test func textParsesAndCountersMoveAsRequestsArrive() async throws {
         let secret = "whsec_metrics"
         let database = try AppDatabase.makeEmpty()
-        let app = buildApplication(settings: ServerSettings(secrets: [secret], bodyLimit: 4096), database: database,
-                                   logger: testLogger, metrics: TestMetrics.endpoint)
+        let app = buildApplication(
+            settings: ServerSettings(secrets: [secret], bodyLimit: 4096), database: database,
+            logger: testLogger, metrics: TestMetrics.endpoint)
         // A type no other test sends, so its counter belongs to this test alone.
         let type = "test.metrics_\(UUID().uuidString.prefix(8).lowercased())"
         try await app.test(.router) { client in
             let before = try await scrape(client)
-            let body = #"{"id":"evt_metrics_\#(type)","type":"\#(type)","created":1700000000,"livemode":false,"data":{"object":{"id":"x"}}}"#
-            let header = StripeSignatureVerifier.header(payload: Array(body.utf8), secret: secret,
-                                                        timestamp: Int64(Date().timeIntervalSince1970))
+            let body =
+                #"{"id":"evt_metrics_\#(type)","type":"\#(type)","created":1700000000,"livemode":false,"data":{"object":{"id":"x"}}}"#
+            let header = StripeSignatureVerifier.header(
+                payload: Array(body.utf8), secret: secret,
+                timestamp: Int64(Date().timeIntervalSince1970))
             for _ in 0..<2 {  // the second delivery is a duplicate
-                try await client.execute(uri: "/webhooks/stripe", method: .post, headers: [.stripeSignatureTest: header],
-                                         body: ByteBuffer(string: body)) { #expect($0.status == .ok) }
+                try await client.execute(
+                    uri: "/webhooks/stripe", method: .post, headers: [.stripeSignatureTest: header],
+                    body: ByteBuffer(string: body)
+                ) { #expect($0.status == .ok) }
             }
-            try await client.execute(uri: "/webhooks/stripe", method: .post, headers: [.stripeSignatureTest: "t=1,v1=00"],
-                                     body: ByteBuffer(string: body)) { #expect($0.status == .badRequest) }
-            try await client.execute(uri: "/webhooks/stripe", method: .post, headers: [.stripeSignatureTest: header],
-                                     body: ByteBuffer(repeating: UInt8(ascii: " "), count: 8192)) {
+            try await client.execute(
+                uri: "/webhooks/stripe", method: .post, headers: [.stripeSignatureTest: "t=1,v1=00"],
+                body: ByteBuffer(string: body)
+            ) { #expect($0.status == .badRequest) }
+            try await client.execute(
+                uri: "/webhooks/stripe", method: .post, headers: [.stripeSignatureTest: header],
+                body: ByteBuffer(repeating: UInt8(ascii: " "), count: 8192)
+            ) {
                 #expect($0.status == .contentTooLarge)
             }
             // The worker applies asynchronously: wait for the event counter.
@@ -49,7 +58,8 @@ import Testing
             #expect(after.value("attributiond_inbox_oldest_pending_age_seconds", [:]) != nil)
             #expect(after.value("attributiond_apply_batch_seconds_count", [:]) ?? 0 >= 1)
             let posts = ["path": "/webhooks/stripe", "status": "200"]
-            #expect(after.value("attributiond_http_request_duration_seconds_count", posts)
+            #expect(
+                after.value("attributiond_http_request_duration_seconds_count", posts)
                     - before.value("attributiond_http_request_duration_seconds_count", posts) >= 2)
         }
     }
@@ -67,7 +77,11 @@ import Testing
 /// Prometheus text exposition, parsed strictly: every line that is not blank or a
 /// `#` comment must be `name{label="value",...} number`.
 struct MetricsText {
-    struct Sample { var name: String; var labels: [String: String]; var value: Double }
+    struct Sample {
+        var name: String
+        var labels: [String: String]
+        var value: Double
+    }
     var samples: [Sample] = []
 
     struct ParseError: Error, CustomStringConvertible { var description: String }

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Testing
+
 @testable import AttributionServer
 
 /// `/readyz`: 200 only while the database takes writes and the worker runs.

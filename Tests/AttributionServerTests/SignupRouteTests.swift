@@ -16,15 +16,17 @@ import Testing
     static func app(token: String? = token, database: AppDatabase) -> some ApplicationProtocol {
         var settings = ServerSettings(port: 0)
         settings.apiToken = token
-        return buildApplication(settings: settings, database: database, logger: Logger(label: "test"),
-                                clock: { 1_793_491_200 })
+        return buildApplication(
+            settings: settings, database: database, logger: Logger(label: "test"),
+            clock: { 1_793_491_200 })
     }
 
     static func post(_ client: some TestClientProtocol, _ body: String, token: String? = token) async throws -> TestResponse {
         var headers: HTTPFields = [.contentType: "application/json"]
         if let token { headers[.authorization] = "Bearer \(token)" }
-        return try await client.execute(uri: "/api/v1/customers", method: .post, headers: headers,
-                                        body: ByteBuffer(string: body))
+        return try await client.execute(
+            uri: "/api/v1/customers", method: .post, headers: headers,
+            body: ByteBuffer(string: body))
     }
 
     static func json(_ response: TestResponse) throws -> [String: JSONValue] {
@@ -35,10 +37,14 @@ import Testing
     @Test func recordsTheSignupWithItsPartner() async throws {
         let db = try AppDatabase.makeEmpty()
         try await Self.app(database: db).test(.router) { client in
-            let response = try await Self.post(client, #"{"customer_key":"alice@example.com","partner_key":"p_acme","email":"alice@example.com"}"#)
+            let response = try await Self.post(
+                client, #"{"customer_key":"alice@example.com","partner_key":"p_acme","email":"alice@example.com"}"#)
             #expect(response.status == .ok)
-            #expect(try Self.json(response) == ["customer_key": .string("alice@example.com"),
-                                                "partner_key": .string("p_acme"), "duplicate": .bool(false)])
+            #expect(
+                try Self.json(response) == [
+                    "customer_key": .string("alice@example.com"),
+                    "partner_key": .string("p_acme"), "duplicate": .bool(false),
+                ])
         }
         let customer = try #require(try db.customer(key: "alice@example.com"))
         #expect(customer.partnerKey == "p_acme")

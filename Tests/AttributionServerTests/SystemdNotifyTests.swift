@@ -26,8 +26,12 @@ import Testing
         let watched = try #require(SystemdNotifier(environment: ["NOTIFY_SOCKET": "@x", "WATCHDOG_USEC": "30000000"]))
         #expect(watched.watchdogInterval == .seconds(15))
         // The watchdog was meant for another process: no pings from this one.
-        let other = try #require(SystemdNotifier(environment: ["NOTIFY_SOCKET": "@x", "WATCHDOG_USEC": "30000000",
-                                                               "WATCHDOG_PID": "1"], pid: 42))
+        let other = try #require(
+            SystemdNotifier(
+                environment: [
+                    "NOTIFY_SOCKET": "@x", "WATCHDOG_USEC": "30000000",
+                    "WATCHDOG_PID": "1",
+                ], pid: 42))
         #expect(other.watchdogInterval == nil)
     }
 
@@ -41,8 +45,9 @@ import Testing
         // Pings 200 ms apart: under load the listener may not read for seconds, and the
         // socket's queue (512 datagrams) must not fill before STOPPING=1.
         let notifier = SystemdNotifier(socketPath: listener.address, watchdogInterval: .milliseconds(200))
-        let app = buildApplication(settings: ServerSettings(secrets: ["whsec_test"]), database: try AppDatabase.makeEmpty(),
-                                   logger: testLogger, notifier: notifier)
+        let app = buildApplication(
+            settings: ServerSettings(secrets: ["whsec_test"]), database: try AppDatabase.makeEmpty(),
+            logger: testLogger, notifier: notifier)
         try await app.test(.live) { _ in
             let seen = await listener.collect(timeout: .seconds(30)) { $0.filter { $0 == "WATCHDOG=1" }.count >= 3 }
             #expect(seen.first?.hasPrefix("READY=1\nSTATUS=listening on ") == true)
@@ -58,9 +63,10 @@ import Testing
         let listener = try DatagramListener(directory: directory)
         let clock = TestClock()
         let database = try AppDatabase.makeEmpty()
-        let app = buildApplication(settings: ServerSettings(secrets: ["whsec_test"]), database: database, logger: testLogger,
-                                   clock: { clock.now() },
-                                   notifier: SystemdNotifier(socketPath: listener.address, watchdogInterval: .milliseconds(50)))
+        let app = buildApplication(
+            settings: ServerSettings(secrets: ["whsec_test"]), database: database, logger: testLogger,
+            clock: { clock.now() },
+            notifier: SystemdNotifier(socketPath: listener.address, watchdogInterval: .milliseconds(50)))
         try await app.test(.live) { _ in
             let healthy = await listener.collect(timeout: .seconds(5)) { $0.contains("WATCHDOG=1") }
             #expect(healthy.contains("WATCHDOG=1"))
@@ -69,7 +75,10 @@ import Testing
             let release = DispatchSemaphore(value: 0)
             let held = DispatchSemaphore(value: 0)
             DispatchQueue.global().async {
-                try? database.writer.write { _ in held.signal(); release.wait() }
+                try? database.writer.write { _ in
+                    held.signal()
+                    release.wait()
+                }
             }
             held.wait()
             try await Task.sleep(for: .milliseconds(1500))  // the worker's next 1 s tick is now blocked
@@ -93,9 +102,11 @@ import Testing
         let directory = try TemporaryDirectory()
         let listener = try DatagramListener(directory: directory)
         let worker = WorkerService(database: try AppDatabase.makeEmpty(), settings: ServerSettings(), logger: testLogger)
-        let service = SystemdNotifyService(notifier: SystemdNotifier(socketPath: listener.address,
-                                                                     watchdogInterval: .milliseconds(20)),
-                                           logger: testLogger, isAlive: { worker.isAlive() })
+        let service = SystemdNotifyService(
+            notifier: SystemdNotifier(
+                socketPath: listener.address,
+                watchdogInterval: .milliseconds(20)),
+            logger: testLogger, isAlive: { worker.isAlive() })
         let group = ServiceGroup(services: [service], logger: testLogger)
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }

@@ -4,8 +4,9 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The process-wide metrics backend: `MetricsSystem.bootstrap` may run only
@@ -67,7 +68,10 @@ final class DatagramListener: @unchecked Sendable {
         let rc = withUnsafePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
         }
-        guard rc == 0 else { close(fd); throw POSIXError(.EADDRINUSE) }
+        guard rc == 0 else {
+            close(fd)
+            throw POSIXError(.EADDRINUSE)
+        }
     }
 
     deinit {
@@ -109,8 +113,9 @@ func withRunningApplication<T: Sendable>(
     settings.host = "127.0.0.1"
     settings.port = 0
     let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-    let app = buildApplication(settings: settings, database: database, logger: testLogger, metrics: metrics,
-                               onServerRunning: { portContinuation.yield($0) })
+    let app = buildApplication(
+        settings: settings, database: database, logger: testLogger, metrics: metrics,
+        onServerRunning: { portContinuation.yield($0) })
     let group = ServiceGroup(services: [app], logger: testLogger)
     return try await withThrowingTaskGroup(of: Void.self) { tasks in
         tasks.addTask { try await group.run() }

@@ -13,17 +13,19 @@ import Testing
         #expect(try db.setRewardRule(RewardRule(partnerKey: "p_acme", reward: .percent(bps: 1000))) == false)
         #expect(try db.setRewardRule(RewardRule(reward: .percent(bps: 500))) == false)
         #expect(try db.setRewardRule(RewardRule(partnerKey: "p_acme", reward: .flat(amount: 500, currency: "USD"))) == true)
-        #expect(try db.rewardRules() == [
-            RewardRule(partnerKey: "p_acme", reward: .flat(amount: 500, currency: "usd")),
-            RewardRule(reward: .percent(bps: 500)),
-        ])
+        #expect(
+            try db.rewardRules() == [
+                RewardRule(partnerKey: "p_acme", reward: .flat(amount: 500, currency: "usd")),
+                RewardRule(reward: .percent(bps: 500)),
+            ])
     }
 
     @Test func partnersAddKeepsFieldsLeftOut() async throws {
         let db = try AppDatabase.makeEmpty()
         try await db.recordPartner(key: "p_acme", name: "Acme", email: nil, settings: ApplySettings(), now: now)
-        let row = try await db.recordPartner(key: "p_acme", name: nil, email: "a@acme.example", settings: ApplySettings(),
-                                             now: now)
+        let row = try await db.recordPartner(
+            key: "p_acme", name: nil, email: "a@acme.example", settings: ApplySettings(),
+            now: now)
         #expect(row.name == "Acme")
         #expect(row.email == "a@acme.example")
         #expect(row.source == "admin")
@@ -32,10 +34,12 @@ import Testing
 
     @Test func signupIsIdempotentOnTheCustomerKey() async throws {
         let db = try AppDatabase.makeEmpty()
-        let first = try await db.recordSignup(LocalEvent.Signup(customerKey: "k1", partnerKey: "p_a", email: "k1@x.example"),
-                                              settings: ApplySettings(), now: now)
-        let again = try await db.recordSignup(LocalEvent.Signup(customerKey: "k1", partnerKey: "p_b"),
-                                              settings: ApplySettings(), now: now + 60)
+        let first = try await db.recordSignup(
+            LocalEvent.Signup(customerKey: "k1", partnerKey: "p_a", email: "k1@x.example"),
+            settings: ApplySettings(), now: now)
+        let again = try await db.recordSignup(
+            LocalEvent.Signup(customerKey: "k1", partnerKey: "p_b"),
+            settings: ApplySettings(), now: now + 60)
         #expect(first.outcome == .stored)
         #expect(again.outcome == .duplicate)
         #expect(again.customer == first.customer)

@@ -16,8 +16,9 @@ struct AttributionRuleTests {
     }
 
     func signup(_ key: String, partner: String, at: Int64) throws -> String {
-        try LocalEvent.envelope(id: "signup_\(key)", type: LocalEvent.signupType, created: at,
-                                object: LocalEvent.Signup(customerKey: key, partnerKey: partner, email: key))
+        try LocalEvent.envelope(
+            id: "signup_\(key)", type: LocalEvent.signupType, created: at,
+            object: LocalEvent.Signup(customerKey: key, partnerKey: partner, email: key))
     }
 
     @Test("a customer first created by a signup is linked to its Stripe customer, not duplicated")
@@ -87,7 +88,8 @@ struct AttributionRuleTests {
             let db = try AppDatabase.makeEmpty()
             try await db.deliver(order)
             try await db.applyAll(settings: ApplySettings())
-            let rows = try db.column("""
+            let rows = try db.column(
+                """
                 SELECT ifnull(customer_key, '-') || '=' || stripe_customer_id FROM customers ORDER BY stripe_customer_id
                 """)
             #expect(rows == ["-=cus_A", "k@x=cus_B"])
@@ -107,7 +109,8 @@ struct AttributionRuleTests {
             E.charge(event: "e2", type: "charge.refunded", created: 200, id: "ch_1", amount: 1000, refunded: 300, partner: "p"),
         ]
         try await apply(events)
-        #expect(try db.row("SELECT amount_refunded, net_amount FROM attributed_transactions")
+        #expect(
+            try db.row("SELECT amount_refunded, net_amount FROM attributed_transactions")
                 == ["amount_refunded": "300", "net_amount": "700"])
         try db.rebuild(settings: ApplySettings(partialRefunds: .delete), now: 1)
         #expect(try db.count("transactions") == 0)
@@ -126,35 +129,42 @@ struct AttributionRuleTests {
     @Test("invoice mode, 2025+ API: invoice_payment.paid ties the charge to the invoice; its refund reduces the invoice")
     func invoiceModeNewAPI() async throws {
         let settings = ApplySettings(transactionSource: .invoice)
-        try await apply([
-            E.charge(event: "e1", created: 100, id: "ch_1", amount: 3000, customer: "cus_I", paymentIntent: "pi_1"),
-            E.charge(event: "e0", created: 100, id: "ch_oneoff", amount: 700, customer: "cus_I"),
-        ], settings: settings)
+        try await apply(
+            [
+                E.charge(event: "e1", created: 100, id: "ch_1", amount: 3000, customer: "cus_I", paymentIntent: "pi_1"),
+                E.charge(event: "e0", created: 100, id: "ch_oneoff", amount: 700, customer: "cus_I"),
+            ], settings: settings)
         #expect(try db.count("transactions") == 2, "before the link, the charge looks like a one-off payment")
-        try await apply([
-            E.invoice(event: "e2", created: 101, id: "in_1", amountPaid: 3000, customer: "cus_I",
-                      subscriptionMetadata: ["partner_key": "p_sub", "product_key": "plan"]),
-            E.invoicePayment(event: "e3", created: 101, invoice: "in_1", paymentIntent: "pi_1"),
-            E.charge(event: "e4", type: "charge.refunded", created: 200, id: "ch_1", amount: 3000, refunded: 1000,
-                     customer: "cus_I", paymentIntent: "pi_1"),
-        ], settings: settings)
-        let rows = try db.column("""
+        try await apply(
+            [
+                E.invoice(
+                    event: "e2", created: 101, id: "in_1", amountPaid: 3000, customer: "cus_I",
+                    subscriptionMetadata: ["partner_key": "p_sub", "product_key": "plan"]),
+                E.invoicePayment(event: "e3", created: 101, invoice: "in_1", paymentIntent: "pi_1"),
+                E.charge(
+                    event: "e4", type: "charge.refunded", created: 200, id: "ch_1", amount: 3000, refunded: 1000,
+                    customer: "cus_I", paymentIntent: "pi_1"),
+            ], settings: settings)
+        let rows = try db.column(
+            """
             SELECT transaction_id || ':' || amount || ':' || amount_refunded || ':' || ifnull(product_key, '-')
             FROM transactions ORDER BY 1
             """)
         #expect(rows == ["ch_oneoff:700:0:-", "in_1:3000:1000:plan"])
-        #expect(try db.column("SELECT partner_key FROM transactions WHERE transaction_id = 'in_1'") == ["p_sub"],
-                "keys fall back to the subscription details' metadata")
+        #expect(
+            try db.column("SELECT partner_key FROM transactions WHERE transaction_id = 'in_1'") == ["p_sub"],
+            "keys fall back to the subscription details' metadata")
     }
 
     @Test("invoice mode: a zero amount_paid records nothing; a full refund of its charge deletes it")
     func invoiceZeroAndRefund() async throws {
         let settings = ApplySettings(transactionSource: .invoice)
-        try await apply([
-            E.invoice(event: "e1", created: 100, id: "in_0", amountPaid: 0, customer: "cus_I"),
-            E.invoice(event: "e2", created: 100, id: "in_1", amountPaid: 2000, customer: "cus_I", charge: "ch_1"),
-            E.charge(event: "e3", type: "charge.refunded", created: 200, id: "ch_1", amount: 2000, refunded: 2000, invoice: "in_1"),
-        ], settings: settings)
+        try await apply(
+            [
+                E.invoice(event: "e1", created: 100, id: "in_0", amountPaid: 0, customer: "cus_I"),
+                E.invoice(event: "e2", created: 100, id: "in_1", amountPaid: 2000, customer: "cus_I", charge: "ch_1"),
+                E.charge(event: "e3", type: "charge.refunded", created: 200, id: "ch_1", amount: 2000, refunded: 2000, invoice: "in_1"),
+            ], settings: settings)
         #expect(try db.count("transactions") == 0)
     }
 

@@ -3,6 +3,7 @@ import AttributionTestSupport
 import Foundation
 import GRDB
 import Testing
+
 @testable import AttributionStore
 
 /// A batch is applied without savepoints first and again with one per event
@@ -16,10 +17,11 @@ struct BatchApplyTests {
     static func databaseRefusingTransaction(_ id: String) async throws -> AppDatabase {
         let db = try AppDatabase.makeEmpty()
         try await db.writer.write { db in
-            try db.execute(sql: """
-                CREATE TRIGGER boom BEFORE INSERT ON transactions WHEN NEW.transaction_id = '\(id)'
-                BEGIN SELECT RAISE(ABORT, 'disk says no'); END
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TRIGGER boom BEFORE INSERT ON transactions WHEN NEW.transaction_id = '\(id)'
+                    BEGIN SELECT RAISE(ABORT, 'disk says no'); END
+                    """)
         }
         return db
     }

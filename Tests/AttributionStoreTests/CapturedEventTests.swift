@@ -18,8 +18,10 @@ struct CapturedEventTests {
 
     @Test("customer.created: the customer with key, Stripe id, partner and test mode; the partner from Stripe")
     func customerCreated() async throws {
-        try await apply(Fixtures.capturedEvent("customer.created", id: "evt_c1", created: 100, objectID: "cus_A",
-                                               metadata: keys, object: ["email": "alice@example.com"]))
+        try await apply(
+            Fixtures.capturedEvent(
+                "customer.created", id: "evt_c1", created: 100, objectID: "cus_A",
+                metadata: keys, object: ["email": "alice@example.com"]))
         let c = try #require(try db.row("SELECT * FROM customers"))
         #expect(c["customer_key"] == "alice@example.com")
         #expect(c["stripe_customer_id"] == "cus_A")
@@ -67,8 +69,10 @@ struct CapturedEventTests {
 
     @Test("charge.captured: the captured amount")
     func chargeCaptured() async throws {
-        try await apply(Fixtures.capturedEvent("charge.captured", id: "evt_ch1", created: 100, objectID: "ch_1",
-                                               object: ["amount": 150, "amount_captured": 100]))
+        try await apply(
+            Fixtures.capturedEvent(
+                "charge.captured", id: "evt_ch1", created: 100, objectID: "ch_1",
+                object: ["amount": 150, "amount_captured": 100]))
         #expect(try db.column("SELECT amount FROM transactions") == ["100"])
     }
 
@@ -92,12 +96,13 @@ struct CapturedEventTests {
     func subscriptions() async throws {
         try await apply(
             Fixtures.capturedEvent("customer.subscription.created", id: "evt_s1", created: 100, objectID: "sub_1"),
-            Fixtures.capturedEvent("customer.subscription.updated", id: "evt_s2", created: 100, objectID: "sub_1",
-                                   object: ["cancel_at_period_end": true]))
+            Fixtures.capturedEvent(
+                "customer.subscription.updated", id: "evt_s2", created: 100, objectID: "sub_1",
+                object: ["cancel_at_period_end": true]))
         let s = try #require(try db.row("SELECT * FROM subscriptions"))
         #expect(s["status"] == "active")
         #expect(s["cancel_at_period_end"] == "1")
-        #expect(s["current_period_end"] == Timestamp.iso(1650998505))
+        #expect(s["current_period_end"] == Timestamp.iso(1_650_998_505))
         #expect(s["stripe_customer_id"] == "cus_00000000000000")
         #expect(s["interval"] == "month")
         #expect(try db.count("transactions") == 0, "a subscription never creates a transaction")
@@ -111,8 +116,9 @@ struct CapturedEventTests {
         #expect(try db.count("subscriptions") == 0)
     }
 
-    @Test("invoice.paid and invoice.payment_succeeded: one invoice transaction in invoice mode, none in charge mode",
-          arguments: ["invoice.paid", "invoice.payment_succeeded"])
+    @Test(
+        "invoice.paid and invoice.payment_succeeded: one invoice transaction in invoice mode, none in charge mode",
+        arguments: ["invoice.paid", "invoice.payment_succeeded"])
     func invoices(_ type: String) async throws {
         let invoice = try Fixtures.capturedEvent(type, id: "evt_i", created: 100, objectID: "in_1", metadata: keys)
         let charge = try Fixtures.capturedEvent("charge.succeeded", id: "evt_ch", created: 100, objectID: "ch_000000000000000000000000")

@@ -11,9 +11,11 @@ import Testing
 struct CheckoutSessionTests {
     typealias E = EventFactory
 
-    static func session(event: String, type: String = "checkout.session.completed", created: Int, customer: String?,
-                        reference: String? = nil, metadata: [String: String] = [:],
-                        version: String = "2026-07-29.dahlia") throws -> String {
+    static func session(
+        event: String, type: String = "checkout.session.completed", created: Int, customer: String?,
+        reference: String? = nil, metadata: [String: String] = [:],
+        version: String = "2026-07-29.dahlia"
+    ) throws -> String {
         var object = try Fixtures.json("openapi/checkout_session.acacia-dahlia.json")[version] as! [String: Any]
         object["id"] = "cs_\(event)"
         object["customer"] = customer ?? NSNull()
@@ -38,8 +40,9 @@ struct CheckoutSessionTests {
         try db.row("SELECT partner_key FROM attributed_transactions WHERE transaction_id = ?", [transaction])?["partner_key"]
     }
 
-    @Test("a Payment Link sale with client_reference_id=gspk_… is attributed, in any order and both API shapes",
-          arguments: ["2025-02-24.acacia", "2026-07-29.dahlia"])
+    @Test(
+        "a Payment Link sale with client_reference_id=gspk_… is attributed, in any order and both API shapes",
+        arguments: ["2025-02-24.acacia", "2026-07-29.dahlia"])
     func paymentLinkReference(version: String) async throws {
         let events = [
             try Self.session(event: "cs1", created: 100, customer: "cus_1", reference: Self.gspk("p_link"), version: version),
@@ -49,8 +52,9 @@ struct CheckoutSessionTests {
         for order in [events, events.reversed()] {
             let db = try await state(order)
             #expect(try partner(of: "ch_1", in: db) == "p_link")
-            #expect(try db.row("SELECT partner_key, customer_key FROM customers") == ["partner_key": "p_link", "customer_key": "NULL"],
-                    "a gspk_ reference is never taken as a customer key")
+            #expect(
+                try db.row("SELECT partner_key, customer_key FROM customers") == ["partner_key": "p_link", "customer_key": "NULL"],
+                "a gspk_ reference is never taken as a customer key")
             #expect(try db.count("transactions") == 1, "the session itself creates no transaction")
         }
     }
@@ -58,13 +62,15 @@ struct CheckoutSessionTests {
     @Test("metadata.customer_key (or a plain client_reference_id) links the session's customer; metadata.partner_key attributes it")
     func metadataKeys() async throws {
         let db = try await state([
-            try Self.session(event: "cs1", type: "checkout.session.async_payment_succeeded", created: 100, customer: "cus_1",
-                             metadata: ["customer_key": "ann@x", "partner_key": "p_meta"]),
+            try Self.session(
+                event: "cs1", type: "checkout.session.async_payment_succeeded", created: 100, customer: "cus_1",
+                metadata: ["customer_key": "ann@x", "partner_key": "p_meta"]),
             try Self.session(event: "cs2", created: 100, customer: "cus_2", reference: "bob@x"),
             E.customer(event: "c1", created: 90, id: "cus_1"),
             E.customer(event: "c2", created: 90, id: "cus_2"),
         ])
-        #expect(try db.row("SELECT customer_key, partner_key FROM customers WHERE stripe_customer_id = 'cus_1'")
+        #expect(
+            try db.row("SELECT customer_key, partner_key FROM customers WHERE stripe_customer_id = 'cus_1'")
                 == ["customer_key": "ann@x", "partner_key": "p_meta"])
         #expect(try db.row("SELECT customer_key FROM customers WHERE stripe_customer_id = 'cus_2'")?["customer_key"] == "bob@x")
     }
@@ -76,8 +82,9 @@ struct CheckoutSessionTests {
                 try Self.session(event: "cs1", created: 100, customer: "cus_1", reference: reference),
                 E.customer(event: "c1", created: 90, id: "cus_1"),
             ])
-            #expect(try db.row("SELECT partner_key, customer_key FROM customers") == ["partner_key": "NULL", "customer_key": "NULL"],
-                    "\(reference)")
+            #expect(
+                try db.row("SELECT partner_key, customer_key FROM customers") == ["partner_key": "NULL", "customer_key": "NULL"],
+                "\(reference)")
         }
         let db = try await state([try Self.session(event: "cs1", created: 100, customer: nil, reference: Self.gspk("p_x"))])
         #expect(try db.count("customers") == 0 && db.count("partners") == 0)
@@ -85,21 +92,27 @@ struct CheckoutSessionTests {
 
     @Test("subscription metadata is evidence for its customer, like the customer's own")
     func subscriptionMetadata() async throws {
-        var sub = try JSONSerialization.jsonObject(with: Data(
-            E.subscription(event: "s1", created: 100, id: "sub_1", customer: "cus_1").utf8)) as! [String: Any]
-        var data = sub["data"] as! [String: Any], object = data["object"] as! [String: Any]
+        var sub =
+            try JSONSerialization.jsonObject(
+                with: Data(
+                    E.subscription(event: "s1", created: 100, id: "sub_1", customer: "cus_1").utf8)) as! [String: Any]
+        var data = sub["data"] as! [String: Any]
+        var object = data["object"] as! [String: Any]
         object["metadata"] = ["customer_key": "carl@x", "partner_key": "p_sub"]
-        data["object"] = object; sub["data"] = data
+        data["object"] = object
+        sub["data"] = data
         let db = try await state([try E.serialize(sub), E.customer(event: "c1", created: 90, id: "cus_1")])
         #expect(try db.row("SELECT customer_key, partner_key FROM customers") == ["customer_key": "carl@x", "partner_key": "p_sub"])
     }
 
     @Test("across channels the earliest partner wins: a signup for A before a session for B keeps A, whatever the arrival order")
     func conflictAcrossChannels() async throws {
-        let signup = try LocalEvent.envelope(id: "signup_dan", type: LocalEvent.signupType, created: 50,
-                                             object: LocalEvent.Signup(customerKey: "dan@x", partnerKey: "p_a"))
-        let session = try Self.session(event: "cs1", created: 100, customer: "cus_1", reference: Self.gspk("p_b"),
-                                       metadata: ["customer_key": "dan@x"])
+        let signup = try LocalEvent.envelope(
+            id: "signup_dan", type: LocalEvent.signupType, created: 50,
+            object: LocalEvent.Signup(customerKey: "dan@x", partnerKey: "p_a"))
+        let session = try Self.session(
+            event: "cs1", created: 100, customer: "cus_1", reference: Self.gspk("p_b"),
+            metadata: ["customer_key": "dan@x"])
         let customer = E.customer(event: "c1", created: 90, id: "cus_1")
         for order in [[signup, session, customer], [customer, session, signup]] {
             let db = try AppDatabase.makeEmpty()

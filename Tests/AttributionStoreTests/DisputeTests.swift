@@ -11,8 +11,10 @@ struct DisputeTests {
     typealias E = EventFactory
 
     /// A dispute event built on Stripe's own fixture object of `version`.
-    static func dispute(event: String, type: String, created: Int, id: String = "dp_1", charge: String = "ch_1",
-                        amount: Int, status: String, version: String = "2026-07-29.dahlia") throws -> String {
+    static func dispute(
+        event: String, type: String, created: Int, id: String = "dp_1", charge: String = "ch_1",
+        amount: Int, status: String, version: String = "2026-07-29.dahlia"
+    ) throws -> String {
         var object = try Fixtures.json("openapi/dispute.acacia-dahlia.json")[version] as! [String: Any]
         object["id"] = id
         object["charge"] = charge
@@ -37,17 +39,22 @@ struct DisputeTests {
 
     static let charge = E.charge(event: "e_ch", created: 100, id: "ch_1", amount: 5000, customer: "cus_1", partner: "p_a")
 
-    @Test("an open dispute lowers the net, a won one gives it back, a lost one keeps it lowered; both API shapes",
-          arguments: ["2025-02-24.acacia", "2026-07-29.dahlia"])
+    @Test(
+        "an open dispute lowers the net, a won one gives it back, a lost one keeps it lowered; both API shapes",
+        arguments: ["2025-02-24.acacia", "2026-07-29.dahlia"])
     func lifecycle(version: String) async throws {
-        let opened = try Self.dispute(event: "d1", type: "charge.dispute.created", created: 200, amount: 5000,
-                                      status: "needs_response", version: version)
-        let review = try Self.dispute(event: "d2", type: "charge.dispute.updated", created: 300, amount: 5000,
-                                      status: "under_review", version: version)
-        let won = try Self.dispute(event: "d3", type: "charge.dispute.closed", created: 400, amount: 5000,
-                                   status: "won", version: version)
-        let lost = try Self.dispute(event: "d3", type: "charge.dispute.closed", created: 400, amount: 5000,
-                                    status: "lost", version: version)
+        let opened = try Self.dispute(
+            event: "d1", type: "charge.dispute.created", created: 200, amount: 5000,
+            status: "needs_response", version: version)
+        let review = try Self.dispute(
+            event: "d2", type: "charge.dispute.updated", created: 300, amount: 5000,
+            status: "under_review", version: version)
+        let won = try Self.dispute(
+            event: "d3", type: "charge.dispute.closed", created: 400, amount: 5000,
+            status: "won", version: version)
+        let lost = try Self.dispute(
+            event: "d3", type: "charge.dispute.closed", created: 400, amount: 5000,
+            status: "lost", version: version)
         #expect(try net(try await state([Self.charge, opened])) == ("5000", "0"))
         #expect(try net(try await state([Self.charge, opened, review])) == ("5000", "0"))
         // Any arrival order: the closing snapshot is the newest.
@@ -62,21 +69,25 @@ struct DisputeTests {
     @Test("a closing in the same second as an update wins by its rank; funds_withdrawn ranks as an update")
     func sameSecondRank() async throws {
         let closed = try Self.dispute(event: "d_a", type: "charge.dispute.closed", created: 300, amount: 5000, status: "won")
-        let withdrawn = try Self.dispute(event: "d_z", type: "charge.dispute.funds_withdrawn", created: 300, amount: 5000,
-                                         status: "needs_response")
+        let withdrawn = try Self.dispute(
+            event: "d_z", type: "charge.dispute.funds_withdrawn", created: 300, amount: 5000,
+            status: "needs_response")
         #expect(try net(try await state([Self.charge, withdrawn, closed])) == ("0", "5000"))
         #expect(try net(try await state([closed, Self.charge, withdrawn])) == ("0", "5000"))
     }
 
     @Test("a partial dispute lowers by its amount; after a partial refund the net never goes below 0")
     func partialAndRefund() async throws {
-        let partial = try Self.dispute(event: "d1", type: "charge.dispute.created", created: 200, amount: 1200,
-                                       status: "needs_response")
+        let partial = try Self.dispute(
+            event: "d1", type: "charge.dispute.created", created: 200, amount: 1200,
+            status: "needs_response")
         #expect(try net(try await state([Self.charge, partial])) == ("1200", "3800"))
-        let refunded = E.charge(event: "e_rf", type: "charge.refunded", created: 150, id: "ch_1", amount: 5000, refunded: 3000,
-                                customer: "cus_1", partner: "p_a")
-        let whole = try Self.dispute(event: "d1", type: "charge.dispute.created", created: 200, amount: 5000,
-                                     status: "needs_response")
+        let refunded = E.charge(
+            event: "e_rf", type: "charge.refunded", created: 150, id: "ch_1", amount: 5000, refunded: 3000,
+            customer: "cus_1", partner: "p_a")
+        let whole = try Self.dispute(
+            event: "d1", type: "charge.dispute.created", created: 200, amount: 5000,
+            status: "needs_response")
         let db = try await state([whole, refunded, Self.charge])
         #expect(try net(db) == ("5000", "0"), "the disputed amount is kept as sent; only the net is clamped")
         #expect(try db.row("SELECT amount_refunded FROM transactions")?["amount_refunded"] == "3000")
@@ -88,8 +99,9 @@ struct DisputeTests {
             let d = try Self.dispute(event: "d1", type: "charge.dispute.created", created: 200, amount: 5000, status: status)
             #expect(try net(try await state([Self.charge, d])) == ("0", "5000"), "\(status)")
         }
-        let early = try Self.dispute(event: "d1", type: "charge.dispute.created", created: 200, amount: 700,
-                                     status: "needs_response")
+        let early = try Self.dispute(
+            event: "d1", type: "charge.dispute.created", created: 200, amount: 700,
+            status: "needs_response")
         let db = try AppDatabase.makeEmpty()
         try await db.deliver([early])
         try await db.applyAll()

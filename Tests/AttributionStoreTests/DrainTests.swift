@@ -2,6 +2,7 @@ import AttributionCore
 import AttributionTestSupport
 import Foundation
 import Testing
+
 @testable import AttributionStore
 
 /// The worker's loop reads and parses the next batch while the current one is
@@ -15,8 +16,9 @@ struct DrainTests {
             return [
                 EventFactory.customer(event: "evt_c\(c)", created: t, id: "cus_\(c)", key: "c\(c)@x", partner: "p_\(c % 7)"),
                 EventFactory.charge(event: "evt_a\(c)", created: t + 1, id: "ch_\(c)a", amount: 1000 + c, customer: "cus_\(c)"),
-                EventFactory.charge(event: "evt_r\(c)", type: "charge.refunded", created: t + 2, id: "ch_\(c)a",
-                                    amount: 1000 + c, refunded: 100, customer: "cus_\(c)"),
+                EventFactory.charge(
+                    event: "evt_r\(c)", type: "charge.refunded", created: t + 2, id: "ch_\(c)a",
+                    amount: 1000 + c, refunded: 100, customer: "cus_\(c)"),
                 EventFactory.subscription(event: "evt_s\(c)", created: t, id: "sub_\(c)", customer: "cus_\(c)"),
             ]
         }
@@ -35,11 +37,12 @@ struct DrainTests {
         try await db.deliver(payloads)
         var seen: [String] = []
         var batches = 0
-        try await db.drainDue(batchSize: 64, settings: ApplySettings(), retry: RetryPolicy(), now: { 1_800_000_000 },
-                              afterBatch: { result, _ in
-                                  seen += result.applied + result.ignored + result.failed.map(\.id)
-                                  batches += 1
-                              })
+        try await db.drainDue(
+            batchSize: 64, settings: ApplySettings(), retry: RetryPolicy(), now: { 1_800_000_000 },
+            afterBatch: { result, _ in
+                seen += result.applied + result.ignored + result.failed.map(\.id)
+                batches += 1
+            })
         #expect(seen.count == payloads.count)
         #expect(Set(seen).count == payloads.count)
         #expect(batches == (payloads.count + 63) / 64)
@@ -81,12 +84,13 @@ struct DrainTests {
 
         // During a burst draining parses only what it applies before yielding: batches of 16.
         var sizes: [Int] = []
-        try await db.drainDue(batchSize: 100, settings: ApplySettings(), retry: RetryPolicy(), now: { 1_800_000_000 },
-                              pressure: pressure,
-                              afterBatch: { result, _ in
-                                  sizes.append(result.processed)
-                                  if sizes.count == 3 { pressure.set(false) }
-                              })
+        try await db.drainDue(
+            batchSize: 100, settings: ApplySettings(), retry: RetryPolicy(), now: { 1_800_000_000 },
+            pressure: pressure,
+            afterBatch: { result, _ in
+                sizes.append(result.processed)
+                if sizes.count == 3 { pressure.set(false) }
+            })
         #expect(Array(sizes.prefix(3)) == [16, 16, 16])
         #expect(16 + sizes.reduce(0, +) == payloads.count)
         #expect(try db.count("inbox_events", where: "status = 'applied'") == payloads.count)

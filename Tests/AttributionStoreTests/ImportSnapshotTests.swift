@@ -41,7 +41,8 @@ struct ImportSnapshotTests {
         try await apply(db)
         #expect(try db.column("SELECT partner_key FROM customers WHERE stripe_customer_id = 'cus_1'") == ["p_a"])
         #expect(try db.column("SELECT partner_key FROM attributed_transactions WHERE transaction_id = 'ch_1'") == ["p_a"])
-        #expect(try db.column("SELECT origin || ' ' || type FROM inbox_events ORDER BY seq")
+        #expect(
+            try db.column("SELECT origin || ' ' || type FROM inbox_events ORDER BY seq")
                 == ["import attributiond.import", "webhook charge.succeeded"])
     }
 
@@ -64,12 +65,18 @@ struct ImportSnapshotTests {
         let db = try AppDatabase.makeEmpty()
         try await importObjects(db, [try Self.object(Self.customer)], asOf: 2_000)
         try await apply(db)
-        try await db.deliver([E.customer(event: "e_old", type: "customer.updated", created: 1_000, id: "cus_1", key: "k1",
-                                         email: "old@x.test")])
+        try await db.deliver([
+            E.customer(
+                event: "e_old", type: "customer.updated", created: 1_000, id: "cus_1", key: "k1",
+                email: "old@x.test")
+        ])
         try await apply(db)
         #expect(try db.column("SELECT email FROM customers WHERE stripe_customer_id = 'cus_1'") == ["new@x.test"])
-        try await db.deliver([E.customer(event: "e_new", type: "customer.updated", created: 3_000, id: "cus_1", key: "k1",
-                                         email: "newer@x.test")])
+        try await db.deliver([
+            E.customer(
+                event: "e_new", type: "customer.updated", created: 3_000, id: "cus_1", key: "k1",
+                email: "newer@x.test")
+        ])
         try await apply(db)
         #expect(try db.column("SELECT email FROM customers WHERE stripe_customer_id = 'cus_1'") == ["newer@x.test"])
     }
@@ -78,10 +85,12 @@ struct ImportSnapshotTests {
     func idempotent() async throws {
         let db = try AppDatabase.makeEmpty()
         let compact = try Self.object(Self.customer)
-        let reordered = try E.serialize(try JSONSerialization.jsonObject(with: Data(compact.utf8)) as! [String: Any],
-                                        sortedKeys: false)
-        let pretty = String(decoding: try JSONSerialization.data(
-            withJSONObject: try JSONSerialization.jsonObject(with: Data(compact.utf8)), options: [.prettyPrinted]), as: UTF8.self)
+        let reordered = try E.serialize(
+            try JSONSerialization.jsonObject(with: Data(compact.utf8)) as! [String: Any],
+            sortedKeys: false)
+        let pretty = String(
+            decoding: try JSONSerialization.data(
+                withJSONObject: try JSONSerialization.jsonObject(with: Data(compact.utf8)), options: [.prettyPrinted]), as: UTF8.self)
         #expect(try await importObjects(db, [compact], asOf: 2_000) == [.stored])
         #expect(try await importObjects(db, [reordered, pretty], asOf: 5_000) == [.duplicate, .duplicate])
         let renamed = try Self.object(Self.customer) { $0["name"] = "Renamed" }
@@ -92,12 +101,17 @@ struct ImportSnapshotTests {
     func subscriptions() async throws {
         let db = try AppDatabase.makeEmpty()
         let active = try Self.object(E.subscription(event: "e1", created: 100, id: "sub_a", customer: "cus_1"))
-        let canceled = try Self.object(E.subscription(event: "e2", created: 100, id: "sub_c", customer: "cus_1",
-                                                      status: "canceled"))
+        let canceled = try Self.object(
+            E.subscription(
+                event: "e2", created: 100, id: "sub_c", customer: "cus_1",
+                status: "canceled"))
         try await importObjects(db, [active, canceled], asOf: 2_000)
         // An older update of the canceled one, delivered late, does not bring it back.
-        try await db.deliver([E.subscription(event: "e3", type: "customer.subscription.updated", created: 1_500,
-                                             id: "sub_c", customer: "cus_1")])
+        try await db.deliver([
+            E.subscription(
+                event: "e3", type: "customer.subscription.updated", created: 1_500,
+                id: "sub_c", customer: "cus_1")
+        ])
         try await apply(db)
         #expect(try db.column("SELECT subscription_id || ' ' || status FROM subscriptions") == ["sub_a active"])
     }
@@ -121,7 +135,8 @@ struct ImportSnapshotTests {
         ])
         try await importObjects(db, [charge, dispute, session, open], asOf: 2_000)
         try await apply(db)
-        #expect(try db.row("SELECT partner_key, amount_disputed, net_amount FROM attributed_transactions")
+        #expect(
+            try db.row("SELECT partner_key, amount_disputed, net_amount FROM attributed_transactions")
                 == ["partner_key": "p_b", "amount_disputed": "2000", "net_amount": "3000"])
         #expect(try db.column("SELECT customer_key FROM customers ORDER BY customer_key") == ["k9"], "an open session links nothing")
         #expect(try db.column("SELECT status FROM inbox_events WHERE payload LIKE '%cs_2%'") == ["ignored"])
@@ -130,26 +145,35 @@ struct ImportSnapshotTests {
     @Test("a paid invoice object records a transaction in invoice mode; an unpaid one is ignored")
     func invoices() async throws {
         let db = try AppDatabase.makeEmpty()
-        let paid = try Self.object(E.invoice(event: "e", created: 100, id: "in_1", amountPaid: 4200, customer: "cus_1",
-                                             partner: "p_a"))
+        let paid = try Self.object(
+            E.invoice(
+                event: "e", created: 100, id: "in_1", amountPaid: 4200, customer: "cus_1",
+                partner: "p_a"))
         let draft = try Self.object(E.invoice(event: "e", created: 100, id: "in_2", amountPaid: 0, customer: "cus_1")) {
             $0["status"] = "draft"
         }
         try await importObjects(db, [paid, draft], asOf: 2_000)
         try await apply(db, settings: ApplySettings(transactionSource: .invoice))
-        #expect(try db.column("SELECT transaction_id || ' ' || amount || ' ' || partner_key FROM attributed_transactions")
+        #expect(
+            try db.column("SELECT transaction_id || ' ' || amount || ' ' || partner_key FROM attributed_transactions")
                 == ["in_1 4200 p_a"])
     }
 
     @Test("events rebuild re-derives the tables imported snapshots made, mixed with webhooks, in any order")
     func rebuildAndOrder() async throws {
-        let objects = [try Self.object(Self.customer),
-                       try Self.object(E.charge(event: "e", created: 100, id: "ch_1", amount: 700, customer: "cus_1")),
-                       try Self.object(E.subscription(event: "e", created: 100, id: "sub_1", customer: "cus_1"))]
-        let webhooks = [E.customer(event: "e_old", type: "customer.updated", created: 1_000, id: "cus_1", key: "k1",
-                                   partner: "p_z", email: "old@x.test"),
-                        E.charge(event: "e_ref", type: "charge.refunded", created: 3_000, id: "ch_1", amount: 700,
-                                 refunded: 200, customer: "cus_1")]
+        let objects = [
+            try Self.object(Self.customer),
+            try Self.object(E.charge(event: "e", created: 100, id: "ch_1", amount: 700, customer: "cus_1")),
+            try Self.object(E.subscription(event: "e", created: 100, id: "sub_1", customer: "cus_1")),
+        ]
+        let webhooks = [
+            E.customer(
+                event: "e_old", type: "customer.updated", created: 1_000, id: "cus_1", key: "k1",
+                partner: "p_z", email: "old@x.test"),
+            E.charge(
+                event: "e_ref", type: "charge.refunded", created: 3_000, id: "ch_1", amount: 700,
+                refunded: 200, customer: "cus_1"),
+        ]
         let first = try AppDatabase.makeEmpty()
         try await importObjects(first, objects, asOf: 2_000)
         try await first.deliver(webhooks)
@@ -167,18 +191,21 @@ struct ImportSnapshotTests {
         #expect(try first.domainDump() == tables)
     }
 
-    @Test("items that are not Events or known objects, or lack what they need, are refused with a reason",
-          arguments: [
-              (#"{"object":"plan","id":"plan_1"}"#, "neither an Event nor a known Stripe object (object: 'plan')"),
-              (#"{"id":"x"}"#, "neither an Event nor a known Stripe object (object: missing)"),
-              (#"{"object":"customer"}"#, "a customer without an id"),
-              (#"{"object":"list","data":{"id":"x"}}"#, "a list page whose data is not an array"),
-              (#"{"object":"event","id":"evt_1","type":"charge.succeeded","created":1,"data":{}}"#,
-               "event evt_1 without data.object"),
-              (#"{"object":"charge","id":"ch_1","currency":"usd"}"#, "charge ch_1: cannot read event: missing or invalid charge amount"),
-              (#"[1]"#, "not a JSON object"),
-              (#"{"object":"customer","id":"cus_1","name":"\#u{1}"}"#, "broken JSON"),
-          ])
+    @Test(
+        "items that are not Events or known objects, or lack what they need, are refused with a reason",
+        arguments: [
+            (#"{"object":"plan","id":"plan_1"}"#, "neither an Event nor a known Stripe object (object: 'plan')"),
+            (#"{"id":"x"}"#, "neither an Event nor a known Stripe object (object: missing)"),
+            (#"{"object":"customer"}"#, "a customer without an id"),
+            (#"{"object":"list","data":{"id":"x"}}"#, "a list page whose data is not an array"),
+            (
+                #"{"object":"event","id":"evt_1","type":"charge.succeeded","created":1,"data":{}}"#,
+                "event evt_1 without data.object"
+            ),
+            (#"{"object":"charge","id":"ch_1","currency":"usd"}"#, "charge ch_1: cannot read event: missing or invalid charge amount"),
+            (#"[1]"#, "not a JSON object"),
+            (#"{"object":"customer","id":"cus_1","name":"\#u{1}"}"#, "broken JSON"),
+        ])
     func refused(item: String, why: String) throws {
         #expect(throws: ImportItemError.self) { try ImportedItem.read(Array(item.utf8), asOf: 1) }
         do { _ = try ImportedItem.read(Array(item.utf8), asOf: 1) } catch {

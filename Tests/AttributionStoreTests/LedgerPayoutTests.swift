@@ -23,8 +23,9 @@ struct LedgerPayoutTests {
                 .reduce(0) { $0 + $1.amount }
             #expect(sum == line.amount)
         }
-        let stored = try f.db.row("SELECT (SELECT sum(amount) FROM payout_lines WHERE payout_id = ?1) AS lines, "
-                                  + "(SELECT sum(amount) FROM payout_items WHERE payout_id = ?1) AS items", [payout.payoutId])
+        let stored = try f.db.row(
+            "SELECT (SELECT sum(amount) FROM payout_lines WHERE payout_id = ?1) AS lines, "
+                + "(SELECT sum(amount) FROM payout_items WHERE payout_id = ?1) AS items", [payout.payoutId])
         #expect(stored?["lines"] == stored?["items"])
     }
 
@@ -46,7 +47,8 @@ struct LedgerPayoutTests {
         let recent = Int64(Date().timeIntervalSince1970) - day
         try await f.charge("ch_now", 10_000, at: recent)
         #expect(try f.status("ch_now") == "pending")
-        #expect(try f.db.row("SELECT pending, due FROM partner_balances WHERE partner_key = 'p_acme'")
+        #expect(
+            try f.db.row("SELECT pending, due FROM partner_balances WHERE partner_key = 'p_acme'")
                 == ["pending": "1000", "due": "0"])
     }
 
@@ -72,7 +74,7 @@ struct LedgerPayoutTests {
         #expect(try f.paid("ch_1") == 1000)
         #expect(try f.status("ch_1") == "clawback")
         #expect(try f.due() == -400)
-        #expect(try f.pay(asOf: jan1 + 46 * day) == nil)     // a negative balance carries forward
+        #expect(try f.pay(asOf: jan1 + 46 * day) == nil)  // a negative balance carries forward
         try await f.charge("ch_2", 10_000, at: jan1 + 50 * day)
         let second = try #require(try f.pay(asOf: jan1 + 90 * day))
         #expect(second.lines.map(\.amount) == [600])
@@ -91,7 +93,8 @@ struct LedgerPayoutTests {
         _ = try #require(try f.pay(asOf: jan1 + 40 * day))
         try await f.refund("ch_1", 10_000, refunded: 10_000, at: jan1 + day, refundAt: jan1 + 45 * day)
         #expect(try f.db.count("transactions", where: "transaction_id = 'ch_1'") == 0)
-        #expect(try f.db.row("SELECT commission, paid, status, occurred_at FROM commissions WHERE transaction_id = 'ch_1'")
+        #expect(
+            try f.db.row("SELECT commission, paid, status, occurred_at FROM commissions WHERE transaction_id = 'ch_1'")
                 == ["commission": "0", "paid": "1000", "status": "clawback", "occurred_at": Timestamp.iso(jan1 + day)])
         #expect(try f.due() == -1000)
     }
@@ -101,8 +104,10 @@ struct LedgerPayoutTests {
         let f = try await fixture()
         try await f.charge("ch_1", 10_000, at: jan1 + day)
         _ = try #require(try f.pay(asOf: jan1 + 40 * day))
-        try await f.deliver(try DisputeTests.dispute(event: "evt_dp", type: "charge.dispute.created",
-                                                     created: Int(jan1 + 45 * day), amount: 10_000, status: "needs_response"))
+        try await f.deliver(
+            try DisputeTests.dispute(
+                event: "evt_dp", type: "charge.dispute.created",
+                created: Int(jan1 + 45 * day), amount: 10_000, status: "needs_response"))
         #expect(try f.status("ch_1") == "clawback")
         #expect(try f.due() == -1000)
     }
@@ -145,11 +150,13 @@ struct LedgerPayoutTests {
         let f = try await fixture()
         try await f.charge("ch_1", 10_000, at: jan1 + day)
         try await f.charge("ch_2", 20_000, at: jan1 + 2 * day)
-        _ = try #require(try f.pay(asOf: jan1 + 31 * day))   // pays ch_1 only
-        #expect(try f.db.balances(mode: .live) == [
-            Balance(partnerKey: "p_acme", name: "Acme", livemode: true, currency: "usd", earned: 3000, pending: 0,
-                    held: 0, paid: 1000, due: 2000),
-        ])
+        _ = try #require(try f.pay(asOf: jan1 + 31 * day))  // pays ch_1 only
+        #expect(
+            try f.db.balances(mode: .live) == [
+                Balance(
+                    partnerKey: "p_acme", name: "Acme", livemode: true, currency: "usd", earned: 3000, pending: 0,
+                    held: 0, paid: 1000, due: 2000)
+            ])
         #expect(try f.db.balances(mode: .test).isEmpty)
     }
 }

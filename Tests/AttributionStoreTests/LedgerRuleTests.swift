@@ -30,12 +30,14 @@ struct LedgerRuleTests {
     func defaultFrom() async throws {
         let f = try await F.make()
         try await f.charge("ch_1", 10_000, at: jan1 + 10 * day)
-        let first = try f.db.recordRuleChange(partnerKey: nil, productKey: nil, reward: .percent(bps: 1000), from: nil,
-                                              now: jan1 + 20 * day)
+        let first = try f.db.recordRuleChange(
+            partnerKey: nil, productKey: nil, reward: .percent(bps: 1000), from: nil,
+            now: jan1 + 20 * day)
         #expect(first.effectiveFrom == 0)
         #expect(try f.commission("ch_1") == 1000)
-        let second = try f.db.recordRuleChange(partnerKey: nil, productKey: nil, reward: .percent(bps: 3000), from: nil,
-                                               now: jan1 + 20 * day)
+        let second = try f.db.recordRuleChange(
+            partnerKey: nil, productKey: nil, reward: .percent(bps: 3000), from: nil,
+            now: jan1 + 20 * day)
         #expect(second.effectiveFrom == jan1 + 20 * day)
         #expect(second.previous == .percent(bps: 1000))
         #expect(try f.commission("ch_1") == 1000)
@@ -68,14 +70,14 @@ struct LedgerRuleTests {
     func monthsBoundary() async throws {
         let f = try await F.make()
         try f.rule(.percent(bps: 1000), months: 1)
-        let first = jan1 + 30 * day + 36_000              // 2026-01-31T10:00:00Z
+        let first = jan1 + 30 * day + 36_000  // 2026-01-31T10:00:00Z
         let end = CalendarMonths.add(1, to: first)
         #expect(Timestamp.iso(end) == "2026-02-28T10:00:00Z")
         try await f.charge("ch_last", 1_000, at: end - 1)
         try await f.charge("ch_past", 1_000, at: end)
         try await f.charge("ch_first", 1_000, at: first, refunded: 1_000)
         #expect(try f.commission("ch_last") == 100)
-        #expect(try f.commission("ch_past") == nil)         // 0 and nothing paid: not listed
+        #expect(try f.commission("ch_past") == nil)  // 0 and nothing paid: not listed
         #expect(try f.db.row("SELECT commission FROM ledger_commissions WHERE transaction_id = 'ch_past'")?["commission"] == "0")
     }
 
@@ -115,7 +117,8 @@ struct LedgerRuleTests {
         #expect(try f.pay(asOf: jan1 + 100 * day) == nil)
         #expect(try f.db.approveCustomer("ann", now: jan1 + 50 * day) == .approved(wasFlagged: true))
         #expect(try f.status("ch_1") == "payable")
-        #expect(try f.db.row("SELECT flag, approved_at FROM customers WHERE stripe_customer_id = 'cus_1'")
+        #expect(
+            try f.db.row("SELECT flag, approved_at FROM customers WHERE stripe_customer_id = 'cus_1'")
                 == ["flag": "self_referral", "approved_at": Timestamp.iso(jan1 + 50 * day)])
         #expect(try f.db.approveCustomer("ann", now: jan1 + 51 * day) == .alreadyApproved(at: Timestamp.iso(jan1 + 50 * day)))
     }

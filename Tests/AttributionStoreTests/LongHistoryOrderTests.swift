@@ -14,8 +14,9 @@ import Testing
 struct LongHistoryOrderTests {
     typealias E = EventFactory
 
-    @Test("long histories give the same tables in every delivery order, and the rows the rules ask for",
-          arguments: [UInt64(21), 22])
+    @Test(
+        "long histories give the same tables in every delivery order, and the rows the rules ask for",
+        arguments: [UInt64(21), 22])
     func longHistories(seed: UInt64) async throws {
         var rng = SplitMix64(seed: seed)
         let population = LongHistory.generate(using: &rng)
@@ -65,44 +66,61 @@ struct LongHistory {
     static func generate(using rng: inout SplitMix64) -> LongHistory {
         var p = LongHistory()
         var n = 0
-        func id() -> String { n += 1; return "evt_\(n)" }
+        func id() -> String {
+            n += 1
+            return "evt_\(n)"
+        }
         let partners = ["p_acme", "p_beta", "p_gamma"]
 
         // One customer paying hundreds of times, every charge carrying its keys; several share a second.
         p.events.append(E.customer(event: id(), created: 5_000, id: heavyCustomer, key: heavyKey, email: "heavy@x"))
         for k in 0..<300 {
-            let at = Int.random(in: 1_000...9_000, using: &rng), partner = partners.randomElement(using: &rng)!
+            let at = Int.random(in: 1_000...9_000, using: &rng)
+            let partner = partners.randomElement(using: &rng)!
             p.heavyCharges.append((at, partner))
-            p.events.append(E.charge(event: id(), created: at, id: "ch_heavy_\(k)", amount: 100 + k, customer: heavyCustomer,
-                                     key: heavyKey, partner: partner, product: "usage"))
+            p.events.append(
+                E.charge(
+                    event: id(), created: at, id: "ch_heavy_\(k)", amount: 100 + k, customer: heavyCustomer,
+                    key: heavyKey, partner: partner, product: "usage"))
             if k % 7 == 0 {
-                p.events.append(E.charge(event: id(), type: "charge.refunded", created: at + 5, id: "ch_heavy_\(k)",
-                                         amount: 100 + k, refunded: 50, customer: heavyCustomer, key: heavyKey,
-                                         partner: partner, product: "usage"))
+                p.events.append(
+                    E.charge(
+                        event: id(), type: "charge.refunded", created: at + 5, id: "ch_heavy_\(k)",
+                        amount: 100 + k, refunded: 50, customer: heavyCustomer, key: heavyKey,
+                        partner: partner, product: "usage"))
             }
         }
         // One partner with thousands of customers.
         p.bigPartnerCustomers = 2_000
         for c in 0..<p.bigPartnerCustomers {
-            p.events.append(E.customer(event: id(), created: 10_000 + c, id: "cus_big_\(c)", key: "big\(c)@example.com",
-                                       partner: "p_big"))
+            p.events.append(
+                E.customer(
+                    event: id(), created: 10_000 + c, id: "cus_big_\(c)", key: "big\(c)@example.com",
+                    partner: "p_big"))
         }
         // Keys first seen on one Stripe customer's charges, then claimed by another's own metadata.
         for m in 0..<20 {
-            let key = "moving\(m)@example.com", from = "cus_from_\(m)", to = "cus_to_\(m)"
+            let key = "moving\(m)@example.com"
+            let from = "cus_from_\(m)"
+            let to = "cus_to_\(m)"
             p.movedKeys.append((key, from, to))
             p.events.append(E.customer(event: id(), created: 20_000, id: from, email: "from\(m)@x"))
             for k in 0..<Int.random(in: 1...30, using: &rng) {
-                p.events.append(E.charge(event: id(), created: 20_001 + k, id: "ch_moving_\(m)_\(k)", amount: 700,
-                                         customer: from, key: key, partner: partners[m % 3]))
+                p.events.append(
+                    E.charge(
+                        event: id(), created: 20_001 + k, id: "ch_moving_\(m)_\(k)", amount: 700,
+                        customer: from, key: key, partner: partners[m % 3]))
             }
             // Some claim it with a partner of their own, later than the key's: the key's earlier one wins.
-            p.events.append(E.customer(event: id(), created: 20_100, id: to, key: key, partner: m % 4 == 1 ? "p_late" : nil,
-                                       email: "to\(m)@x"))
+            p.events.append(
+                E.customer(
+                    event: id(), created: 20_100, id: to, key: key, partner: m % 4 == 1 ? "p_late" : nil,
+                    email: "to\(m)@x"))
             if m % 2 == 0 {
-                p.events.append(try! LocalEvent.envelope(
-                    id: "signup_\(key)", type: LocalEvent.signupType, created: 19_000,
-                    object: LocalEvent.Signup(customerKey: key, partnerKey: "p_signup", email: "signup\(m)@x")))
+                p.events.append(
+                    try! LocalEvent.envelope(
+                        id: "signup_\(key)", type: LocalEvent.signupType, created: 19_000,
+                        object: LocalEvent.Signup(customerKey: key, partnerKey: "p_signup", email: "signup\(m)@x")))
             }
         }
         return p

@@ -13,8 +13,9 @@ struct MigrationTests {
         #expect(files.map { String($0.dropLast(4)) } == AppDatabase.migrationNames)
         for (file, sql) in zip(files, AppDatabase.migrationSQL) {
             let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
-            #expect(text.trimmingCharacters(in: .newlines) == sql.trimmingCharacters(in: .newlines),
-                    "\(file) differs from the embedded copy: run scripts/embed-migrations")
+            #expect(
+                text.trimmingCharacters(in: .newlines) == sql.trimmingCharacters(in: .newlines),
+                "\(file) differs from the embedded copy: run scripts/embed-migrations")
         }
     }
 
@@ -38,15 +39,18 @@ struct MigrationTests {
         let db = try AppDatabase.makeEmpty()
         #expect(try db.migrate() == AppDatabase.migrationNames.count)
         let names = try db.column("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')").compactMap { $0 }
-        for name in ["inbox_events", "partners", "customers", "transactions", "subscriptions", "reward_rules",
-                     "attributed_transactions", "partner_summary"] {
+        for name in [
+            "inbox_events", "partners", "customers", "transactions", "subscriptions", "reward_rules",
+            "attributed_transactions", "partner_summary",
+        ] {
             #expect(names.contains(name), "missing \(name)")
         }
     }
 
     @Test("a Stripe customer's best key link is read from an index in link order, without a sort")
     func keyLinkPlan() throws {
-        let plan = try queryPlan("""
+        let plan = try queryPlan(
+            """
             SELECT customer_key FROM fact_key_links WHERE stripe_customer_id = 'cus_1'
             ORDER BY priority, at, ref LIMIT 1
             """)
@@ -82,10 +86,11 @@ struct MigrationTests {
         let db = try AppDatabase.makeEmpty()
         #expect(throws: (any Error).self) {
             try db.writer.write { db in
-                try db.execute(sql: """
-                    INSERT INTO inbox_events (event_id, type, livemode, stripe_created_at, received_at, payload, status)
-                    VALUES ('e', 't', 1, 'x', 'x', '{}', 'done')
-                    """)
+                try db.execute(
+                    sql: """
+                        INSERT INTO inbox_events (event_id, type, livemode, stripe_created_at, received_at, payload, status)
+                        VALUES ('e', 't', 1, 'x', 'x', '{}', 'done')
+                        """)
             }
         }
         #expect(throws: (any Error).self) {

@@ -12,8 +12,9 @@ struct NewlyUsedTypesTests {
     @Test("a dispute an older version ignored is applied after the upgrade: the net drops, once")
     func ignoredDisputeIsAppliedAfterUpgrade() async throws {
         let db = try AppDatabase.makeEmpty()
-        let dispute = try DisputeTests.dispute(event: "d1", type: "charge.dispute.created", created: 200, amount: 5000,
-                                               status: "needs_response")
+        let dispute = try DisputeTests.dispute(
+            event: "d1", type: "charge.dispute.created", created: 200, amount: 5000,
+            status: "needs_response")
         try await db.deliver([DisputeTests.charge])
         try await db.applyAll()
         // As the older version left it: the dispute stored and ignored, disputes not among the types it used.

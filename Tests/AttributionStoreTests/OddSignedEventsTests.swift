@@ -23,36 +23,86 @@ struct OddSignedEventsTests {
         let giant = Dictionary(uniqueKeysWithValues: (0..<2_000).map { ("key_\($0)", String(repeating: "m", count: 200)) })
             .merging(["customer_key": "giant@odd"]) { a, _ in a }
         return [
-            ("evt_odd_amount_string", envelope("evt_odd_amount_string", "charge.succeeded",
-                ["id": "ch_odd_1", "object": "charge", "amount": "1000", "currency": "usd", "status": "succeeded"]), "dead"),
+            (
+                "evt_odd_amount_string",
+                envelope(
+                    "evt_odd_amount_string", "charge.succeeded",
+                    ["id": "ch_odd_1", "object": "charge", "amount": "1000", "currency": "usd", "status": "succeeded"]), "dead"
+            ),
             ("evt_odd_negative", EventFactory.charge(event: "evt_odd_negative", created: t, id: "ch_odd_2", amount: -500), "dead"),
-            ("evt_odd_float_amount", envelope("evt_odd_float_amount", "charge.succeeded",
-                ["id": "ch_odd_3", "object": "charge", "amount": 1e30, "currency": "usd", "status": "succeeded"]), "dead"),
+            (
+                "evt_odd_float_amount",
+                envelope(
+                    "evt_odd_float_amount", "charge.succeeded",
+                    ["id": "ch_odd_3", "object": "charge", "amount": 1e30, "currency": "usd", "status": "succeeded"]), "dead"
+            ),
             ("evt_odd_huge", EventFactory.charge(event: "evt_odd_huge", created: t, id: "ch_odd_4", amount: Int.max), "applied"),
-            ("evt_odd_sub_overflow", EventFactory.subscription(event: "evt_odd_sub_overflow", created: t, id: "sub_odd_1",
-                                                               customer: "cus_odd", unitAmount: Int.max, quantity: 2), "dead"),
+            (
+                "evt_odd_sub_overflow",
+                EventFactory.subscription(
+                    event: "evt_odd_sub_overflow", created: t, id: "sub_odd_1",
+                    customer: "cus_odd", unitAmount: Int.max, quantity: 2), "dead"
+            ),
             ("evt_odd_customer_no_id", envelope("evt_odd_customer_no_id", "customer.created", [:]), "dead"),
-            ("evt_odd_sql", EventFactory.customer(event: "evt_odd_sql", created: t, id: "cus_\(sql)", key: sql, partner: sql,
-                                                  email: sql), "applied"),
+            (
+                "evt_odd_sql",
+                EventFactory.customer(
+                    event: "evt_odd_sql", created: t, id: "cus_\(sql)", key: sql, partner: sql,
+                    email: sql), "applied"
+            ),
             ("evt_odd_sql_type", envelope("evt_odd_sql_type", "x\(sql)", ["id": sql]), "ignored"),
-            ("evt_odd_unicode", envelope("evt_odd_unicode", "customer.created",
-                ["id": "cus_ünï", "object": "customer", "created": t, "email": "😀@例え.jp",
-                 "metadata": ["customer_key": "客户🔑", "partner_key": "партнёр", "ключ": "значение", "": "empty key"]]), "applied"),
-            ("evt_odd_giant_metadata", envelope("evt_odd_giant_metadata", "customer.created",
-                ["id": "cus_giant", "object": "customer", "created": t, "metadata": giant]), "applied"),
-            ("evt_odd_currency", EventFactory.charge(event: "evt_odd_currency", created: t, id: "ch_odd_5", amount: 700,
-                                                     currency: "XYZ", customer: "cus_odd"), "applied"),
-            ("evt_odd_wrong_types", envelope("evt_odd_wrong_types", "customer.updated",
-                ["id": "cus_wrong", "object": "customer", "email": 42, "name": ["a"], "livemode": "yes",
-                 "created": "yesterday", "metadata": "not an object"]), "applied"),
-            ("evt_odd_items_not_list", envelope("evt_odd_items_not_list", "customer.subscription.created",
-                ["id": "sub_odd_2", "object": "subscription", "customer": ["id": "cus_odd"], "status": "active",
-                 "items": "nope"]), "applied"),
-            ("evt_odd_far_future", EventFactory.charge(event: "evt_odd_far_future", created: Int(Int64.max), id: "ch_odd_6",
-                                                       amount: 100), "applied"),
+            (
+                "evt_odd_unicode",
+                envelope(
+                    "evt_odd_unicode", "customer.created",
+                    [
+                        "id": "cus_ünï", "object": "customer", "created": t, "email": "😀@例え.jp",
+                        "metadata": ["customer_key": "客户🔑", "partner_key": "партнёр", "ключ": "значение", "": "empty key"],
+                    ]), "applied"
+            ),
+            (
+                "evt_odd_giant_metadata",
+                envelope(
+                    "evt_odd_giant_metadata", "customer.created",
+                    ["id": "cus_giant", "object": "customer", "created": t, "metadata": giant]), "applied"
+            ),
+            (
+                "evt_odd_currency",
+                EventFactory.charge(
+                    event: "evt_odd_currency", created: t, id: "ch_odd_5", amount: 700,
+                    currency: "XYZ", customer: "cus_odd"), "applied"
+            ),
+            (
+                "evt_odd_wrong_types",
+                envelope(
+                    "evt_odd_wrong_types", "customer.updated",
+                    [
+                        "id": "cus_wrong", "object": "customer", "email": 42, "name": ["a"], "livemode": "yes",
+                        "created": "yesterday", "metadata": "not an object",
+                    ]), "applied"
+            ),
+            (
+                "evt_odd_items_not_list",
+                envelope(
+                    "evt_odd_items_not_list", "customer.subscription.created",
+                    [
+                        "id": "sub_odd_2", "object": "subscription", "customer": ["id": "cus_odd"], "status": "active",
+                        "items": "nope",
+                    ]), "applied"
+            ),
+            (
+                "evt_odd_far_future",
+                EventFactory.charge(
+                    event: "evt_odd_far_future", created: Int(Int64.max), id: "ch_odd_6",
+                    amount: 100), "applied"
+            ),
             ("evt_odd_unknown", envelope("evt_odd_unknown", "radar.value_list.created", ["id": "rsl_1"]), "ignored"),
-            ("evt_odd_normal", EventFactory.charge(event: "evt_odd_normal", created: t, id: "ch_normal", amount: 4200,
-                                                   customer: "cus_odd"), "applied"),
+            (
+                "evt_odd_normal",
+                EventFactory.charge(
+                    event: "evt_odd_normal", created: t, id: "ch_normal", amount: 4200,
+                    customer: "cus_odd"), "applied"
+            ),
         ]
     }
 
@@ -65,8 +115,10 @@ struct OddSignedEventsTests {
         #expect(try db.count("inbox_events") == events.count)
 
         // When the worker applies them, with one attempt before `dead` to keep the test short
-        while try await db.applyDue(limit: 5, settings: ApplySettings(), retry: RetryPolicy(maxAttempts: 1),
-                                    now: 1_800_000_000).processed > 0 {}
+        while try await db.applyDue(
+            limit: 5, settings: ApplySettings(), retry: RetryPolicy(maxAttempts: 1),
+            now: 1_800_000_000
+        ).processed > 0 {}
 
         // Then each ends where it should, with its error written on the row
         for event in events {

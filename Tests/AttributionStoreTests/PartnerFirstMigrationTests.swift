@@ -1,8 +1,9 @@
-@testable import AttributionStore
 import AttributionCore
 import AttributionTestSupport
 import GRDB
 import Testing
+
+@testable import AttributionStore
 
 /// Version 5 keeps each partner's earliest evidence in `fact_partner_first`.
 @Suite("Upgrading to schema version 5")
@@ -14,22 +15,27 @@ struct PartnerFirstMigrationTests {
         try await queue.write { db in
             // Evidence as version 4 stored it: p_a first seen at 100 by a signup and by Stripe (signup < stripe),
             // p_b at 300 and then, earlier, at 200.
-            for (identity, ref, partner, at, source) in [("k1", "e1", "p_a", 100, "stripe"), ("k2", "e2", "p_a", 100, "signup"),
-                                                         ("k3", "e3", "p_a", 150, "admin"), ("k4", "e4", "p_b", 300, "stripe"),
-                                                         ("k5", "e5", "p_b", 200, "stripe")] {
-                try db.execute(sql: """
-                    INSERT INTO fact_partner_evidence (identity_kind, identity, ref, partner_key, at, source)
-                    VALUES ('key', ?, ?, ?, ?, ?)
-                    """, arguments: [identity, ref, partner, at, source])
+            for (identity, ref, partner, at, source) in [
+                ("k1", "e1", "p_a", 100, "stripe"), ("k2", "e2", "p_a", 100, "signup"),
+                ("k3", "e3", "p_a", 150, "admin"), ("k4", "e4", "p_b", 300, "stripe"),
+                ("k5", "e5", "p_b", 200, "stripe"),
+            ] {
+                try db.execute(
+                    sql: """
+                        INSERT INTO fact_partner_evidence (identity_kind, identity, ref, partner_key, at, source)
+                        VALUES ('key', ?, ?, ?, ?, ?)
+                        """, arguments: [identity, ref, partner, at, source])
             }
-            try db.execute(sql: """
-                INSERT INTO partners (partner_key, created_at, source) VALUES
-                    ('p_a', '1970-01-01T00:01:40Z', 'signup'), ('p_b', '1970-01-01T00:03:20Z', 'stripe')
-                """)
+            try db.execute(
+                sql: """
+                    INSERT INTO partners (partner_key, created_at, source) VALUES
+                        ('p_a', '1970-01-01T00:01:40Z', 'signup'), ('p_b', '1970-01-01T00:03:20Z', 'stripe')
+                    """)
         }
         let db = AppDatabase(writer: queue, path: ":memory:")
         #expect(try db.migrate() == AppDatabase.migrationNames.count)
-        #expect(try db.column("SELECT partner_key || '@' || at || ':' || source FROM fact_partner_first ORDER BY 1")
+        #expect(
+            try db.column("SELECT partner_key || '@' || at || ':' || source FROM fact_partner_first ORDER BY 1")
                 == ["p_a@100:signup", "p_b@200:stripe"])
         #expect(try db.column("SELECT name FROM sqlite_master WHERE name = 'fact_partner_evidence_first'").isEmpty)
 
@@ -39,7 +45,8 @@ struct PartnerFirstMigrationTests {
             EventFactory.customer(event: "evt_early", created: 50, id: "cus_E", key: "early@x", partner: "p_a"),
         ])
         try await db.applyAll(settings: ApplySettings())
-        #expect(try db.column("SELECT partner_key || ' ' || created_at || ' ' || source FROM partners ORDER BY 1")
+        #expect(
+            try db.column("SELECT partner_key || ' ' || created_at || ' ' || source FROM partners ORDER BY 1")
                 == ["p_a 1970-01-01T00:00:50Z stripe", "p_b 1970-01-01T00:03:20Z stripe"])
     }
 }

@@ -12,24 +12,32 @@ import Testing
 struct PromotionCodeTests {
     typealias E = EventFactory
 
-    static func promotionCode(event: String, type: String = "promotion_code.created", created: Int, id: String,
-                              code: String, partner: String? = nil) -> String {
+    static func promotionCode(
+        event: String, type: String = "promotion_code.created", created: Int, id: String,
+        code: String, partner: String? = nil
+    ) -> String {
         var metadata: [String: String] = [:]
         metadata["partner_key"] = partner
-        return E.envelope(id: event, type: type, created: created, object: [
-            "id": id, "object": "promotion_code", "code": code, "active": true, "created": created,
-            "livemode": true, "metadata": metadata, "promotion": ["coupon": "co_1", "type": "coupon"],
-            "times_redeemed": 0, "customer": NSNull(), "max_redemptions": NSNull(), "expires_at": NSNull(),
-        ])
+        return E.envelope(
+            id: event, type: type, created: created,
+            object: [
+                "id": id, "object": "promotion_code", "code": code, "active": true, "created": created,
+                "livemode": true, "metadata": metadata, "promotion": ["coupon": "co_1", "type": "coupon"],
+                "times_redeemed": 0, "customer": NSNull(), "max_redemptions": NSNull(), "expires_at": NSNull(),
+            ])
     }
 
-    static func discount(event: String, type: String = "customer.discount.created", created: Int, customer: String?,
-                         promotionCode: Any) -> String {
-        E.envelope(id: event, type: type, created: created, object: [
-            "id": "di_\(event)", "object": "discount", "customer": customer ?? NSNull(), "promotion_code": promotionCode,
-            "source": ["coupon": "co_1", "type": "coupon"], "start": created, "end": NSNull(),
-            "subscription": NSNull(), "invoice": NSNull(), "checkout_session": NSNull(),
-        ])
+    static func discount(
+        event: String, type: String = "customer.discount.created", created: Int, customer: String?,
+        promotionCode: Any
+    ) -> String {
+        E.envelope(
+            id: event, type: type, created: created,
+            object: [
+                "id": "di_\(event)", "object": "discount", "customer": customer ?? NSNull(), "promotion_code": promotionCode,
+                "source": ["coupon": "co_1", "type": "coupon"], "start": created, "end": NSNull(),
+                "subscription": NSNull(), "invoice": NSNull(), "checkout_session": NSNull(),
+            ])
     }
 
     func state(_ payloads: [String]) async throws -> AppDatabase {
@@ -77,8 +85,9 @@ struct PromotionCodeTests {
         ])
         try await db.applyAll()
         #expect(try partner(ofCustomer: "cus_1", in: db) == "NULL", "an unmapped code without metadata is no partner's")
-        try await db.recordPartner(key: "p_admin", name: "Admin", email: nil, promotionCodes: ["SPRING", "FALL", "spring"],
-                                   settings: ApplySettings(), now: 1_800_000_000)
+        try await db.recordPartner(
+            key: "p_admin", name: "Admin", email: nil, promotionCodes: ["SPRING", "FALL", "spring"],
+            settings: ApplySettings(), now: 1_800_000_000)
         #expect(try partner(ofCustomer: "cus_1", in: db) == "p_admin", "the mapping attributes the code's earlier customers")
         #expect(try partner(ofCustomer: "cus_2", in: db) == "p_meta", "metadata wins over the mapping")
         #expect(try db.promotionCodes(partner: "p_admin").codes == ["SPRING"])
@@ -89,8 +98,9 @@ struct PromotionCodeTests {
         #expect(try db.domainDump() == before)
     }
 
-    @Test("Stripe's own promotion_code and discount objects, older and newer API shapes, through .updated events",
-          arguments: ["2025-02-24.acacia", "2026-07-29.dahlia"])
+    @Test(
+        "Stripe's own promotion_code and discount objects, older and newer API shapes, through .updated events",
+        arguments: ["2025-02-24.acacia", "2026-07-29.dahlia"])
     func fixtureShapes(version: String) async throws {
         var code = try Fixtures.json("openapi/promotion_code.acacia-dahlia.json")[version] as! [String: Any]
         code["id"] = "promo_fx"
@@ -128,8 +138,9 @@ struct PromotionCodeTests {
     @Test("a signup for partner A before a discount with partner B's code keeps A, in both orders, and the conflict is counted")
     func crossChannelConflict() async throws {
         let events = [
-            try LocalEvent.envelope(id: "signup_ann@x", type: LocalEvent.signupType, created: 50,
-                                    object: LocalEvent.Signup(customerKey: "ann@x", partnerKey: "p_a")),
+            try LocalEvent.envelope(
+                id: "signup_ann@x", type: LocalEvent.signupType, created: 50,
+                object: LocalEvent.Signup(customerKey: "ann@x", partnerKey: "p_a")),
             E.customer(event: "c1", created: 100, id: "cus_1", key: "ann@x"),
             Self.promotionCode(event: "pc1", created: 90, id: "promo_1", code: "B", partner: "p_b"),
             Self.discount(event: "d1", created: 120, customer: "cus_1", promotionCode: "promo_1"),
@@ -158,8 +169,10 @@ struct PromotionCodeTests {
         data["object"] = object
         customerObject["data"] = data
         let embeddedCustomer = try E.serialize(customerObject)
-        var subscription = try JSONSerialization.jsonObject(with: Data(
-            E.subscription(event: "s2", created: 110, id: "sub_2", customer: "cus_2").utf8)) as! [String: Any]
+        var subscription =
+            try JSONSerialization.jsonObject(
+                with: Data(
+                    E.subscription(event: "s2", created: 110, id: "sub_2", customer: "cus_2").utf8)) as! [String: Any]
         var subData = subscription["data"] as! [String: Any]
         var subObject = subData["object"] as! [String: Any]
         subObject["discount"] = discount
@@ -169,20 +182,30 @@ struct PromotionCodeTests {
         var sessionObject = try JSONSerialization.jsonObject(with: Data(session.utf8)) as! [String: Any]
         var sessionData = sessionObject["data"] as! [String: Any]
         var so = sessionData["object"] as! [String: Any]
-        so["discounts"] = [["coupon": NSNull(), "promotion_code": ["id": "promo_1", "object": "promotion_code",
-                                                                   "code": "EMB", "metadata": ["partner_key": "p_emb"],
-                                                                   "livemode": true]]]
+        so["discounts"] = [
+            [
+                "coupon": NSNull(),
+                "promotion_code": [
+                    "id": "promo_1", "object": "promotion_code",
+                    "code": "EMB", "metadata": ["partner_key": "p_emb"],
+                    "livemode": true,
+                ],
+            ]
+        ]
         sessionData["object"] = so
         sessionObject["data"] = sessionData
-        let events = [code, embeddedCustomer, customer(2), try E.serialize(subscription), customer(3),
-                      try E.serialize(sessionObject)]
+        let events = [
+            code, embeddedCustomer, customer(2), try E.serialize(subscription), customer(3),
+            try E.serialize(sessionObject),
+        ]
         for order in [events, events.reversed()] {
             let db = try await state(order)
             #expect(try partner(ofCustomer: "cus_1", in: db) == "p_emb", "customer.discount (older API)")
             #expect(try partner(ofCustomer: "cus_2", in: db) == "p_emb", "subscription.discount (older API)")
             #expect(try partner(ofCustomer: "cus_3", in: db) == "p_emb", "checkout session discounts[].promotion_code")
-            #expect(try db.row("SELECT partner_key FROM promotion_codes")?["partner_key"] == "p_emb",
-                    "an expanded code is a snapshot of the code too")
+            #expect(
+                try db.row("SELECT partner_key FROM promotion_codes")?["partner_key"] == "p_emb",
+                "an expanded code is a snapshot of the code too")
         }
     }
 

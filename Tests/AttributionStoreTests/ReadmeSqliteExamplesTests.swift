@@ -20,8 +20,11 @@ import Testing
             let command = blocks[i].dropFirst("sh\n".count)
             guard let open = command.firstIndex(of: "\""), let close = command.lastIndex(of: "\""), open < close else { continue }
             let words = command[..<open].split(separator: " ").map(String.init)
-            out.append((Array(words.dropFirst().dropLast()), String(command[command.index(after: open)..<close]),
-                        String(blocks[i + 2].dropFirst("text\n".count))))
+            out.append(
+                (
+                    Array(words.dropFirst().dropLast()), String(command[command.index(after: open)..<close]),
+                    String(blocks[i + 2].dropFirst("text\n".count))
+                ))
         }
         return out
     }

@@ -69,8 +69,9 @@ struct RealPayloadShapesTests {
         return (update, stub)
     }
 
-    @Test("a customer.deleted stub sets deleted_at and keeps the last known details, in either order",
-          arguments: [false, true])
+    @Test(
+        "a customer.deleted stub sets deleted_at and keeps the last known details, in either order",
+        arguments: [false, true])
     func deletionStubKeepsDetails(stubFirst: Bool) async throws {
         let db = try AppDatabase.makeEmpty()
         let (update, stub) = try customerAndStub()

@@ -16,21 +16,26 @@ struct RebuildTests {
     }
 
     static func charge(_ n: Int, prefix: String = "rb") -> String {
-        EventFactory.charge(event: "evt_\(prefix)_\(n)", created: 1_790_000_000 + n, id: "ch_\(prefix)_\(n)",
-                            amount: 1000 + n, customer: "cus_\(n % 7)", key: "ck_\(n % 7)", partner: "pk_\(n % 3)")
+        EventFactory.charge(
+            event: "evt_\(prefix)_\(n)", created: 1_790_000_000 + n, id: "ch_\(prefix)_\(n)",
+            amount: 1000 + n, customer: "cus_\(n % 7)", key: "ck_\(n % 7)", partner: "pk_\(n % 3)")
     }
 
     @Test("a file database rebuilds to the incremental state; dead, failed and pending events keep their status")
     func statusesKept() async throws {
         defer { cleanup() }
         let db = try AppDatabase.open(path: path)
-        try await db.deliver((0..<40).map { Self.charge($0) } + [
-            EventFactory.envelope(id: "evt_dead", type: "charge.succeeded", created: 120, object: ["id": "ch_dead"]),
-        ])
+        try await db.deliver(
+            (0..<40).map { Self.charge($0) } + [
+                EventFactory.envelope(id: "evt_dead", type: "charge.succeeded", created: 120, object: ["id": "ch_dead"])
+            ])
         try await db.applyAll(settings: ApplySettings())
         // One more bad event, tried once so it is `failed`; then the dead one made dead.
-        try await db.deliver([EventFactory.envelope(id: "evt_failed", type: "charge.succeeded", created: 130,
-                                                    object: ["id": "ch_failed"])])
+        try await db.deliver([
+            EventFactory.envelope(
+                id: "evt_failed", type: "charge.succeeded", created: 130,
+                object: ["id": "ch_failed"])
+        ])
         _ = try await db.applyDue(settings: ApplySettings(), retry: RetryPolicy(maxAttempts: 5), now: 1_800_000_000)
         try await db.writer.write { try $0.execute(sql: "UPDATE inbox_events SET status = 'dead' WHERE event_id = 'evt_dead'") }
         try await db.deliver([Self.charge(99)])  // pending, never applied: it must not show up in the tables

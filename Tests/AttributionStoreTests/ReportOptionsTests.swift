@@ -18,14 +18,20 @@ import Testing
             // ch_8 occurred 2026-10-15: in October, not in November.
             let october = try db.report(ReportRequest(from: "2026-10-01", to: "2026-11-01"))
             let acme = try #require(october.partners.first { $0.partnerKey == "p_acme" })
-            #expect(acme.totals == [CurrencyTotals(currency: "usd", transactions: 1, gross: 4005, refunded: 0,
-                                                   net: 4005, commission: 401)])
+            #expect(
+                acme.totals == [
+                    CurrencyTotals(
+                        currency: "usd", transactions: 1, gross: 4005, refunded: 0,
+                        net: 4005, commission: 401)
+                ])
             // A bound at the exact second of a transaction: included by --from, excluded by --to.
             let ch1 = "2026-11-03T00:00:00Z"
-            #expect(try db.report(ReportRequest(from: ch1, to: "2026-11-04")).partners
-                .first { $0.partnerKey == "p_acme" }?.totals.first?.transactions == 1)
-            #expect(try db.report(ReportRequest(from: "2026-11-03", to: ch1)).partners
-                .first { $0.partnerKey == "p_acme" }?.totals.isEmpty == true)
+            #expect(
+                try db.report(ReportRequest(from: ch1, to: "2026-11-04")).partners
+                    .first { $0.partnerKey == "p_acme" }?.totals.first?.transactions == 1)
+            #expect(
+                try db.report(ReportRequest(from: "2026-11-03", to: ch1)).partners
+                    .first { $0.partnerKey == "p_acme" }?.totals.isEmpty == true)
         }
     }
 
@@ -44,8 +50,12 @@ import Testing
             let test = try db.report(ReportRequest(mode: .test))
             let acme = try #require(test.partners.first { $0.partnerKey == "p_acme" })
             #expect(acme.customers == 1)
-            #expect(acme.totals == [CurrencyTotals(currency: "usd", transactions: 1, gross: 999, refunded: 0,
-                                                   net: 999, commission: 150)])
+            #expect(
+                acme.totals == [
+                    CurrencyTotals(
+                        currency: "usd", transactions: 1, gross: 999, refunded: 0,
+                        net: 999, commission: 150)
+                ])
             let all = try db.report(ReportRequest(mode: .all))
             #expect(all.partners.first { $0.partnerKey == "p_acme" }?.customers == 3)
             #expect(all.partners.first { $0.partnerKey == "p_acme" }?.totals.first { $0.currency == "usd" }?.transactions == 4)
@@ -55,9 +65,13 @@ import Testing
 
     @Test func liveReportSaysWhenOnlyTestDataExists() async throws {
         let db = try AppDatabase.makeEmpty()
-        _ = try await db.insert([ReportFixture.charge("ch_t", customer: "cus_x", amount: 100, currency: "usd",
-                                                      product: nil, at: ReportFixture.nov1, livemode: false)],
-                                receivedAt: ReportFixture.now)
+        _ = try await db.insert(
+            [
+                ReportFixture.charge(
+                    "ch_t", customer: "cus_x", amount: 100, currency: "usd",
+                    product: nil, at: ReportFixture.nov1, livemode: false)
+            ],
+            receivedAt: ReportFixture.now)
         _ = try await db.applyDue(settings: ApplySettings(), now: ReportFixture.now)
         let report = try db.report(ReportRequest())
         #expect(report.onlyTestData)
@@ -75,14 +89,16 @@ import Testing
             for row in rows {
                 let partner: String? = row["partner_key"]
                 let currency: String = row["currency"]
-                var t = expected["\(partner ?? "-")/\(currency)"]
+                var t =
+                    expected["\(partner ?? "-")/\(currency)"]
                     ?? CurrencyTotals(currency: currency, transactions: 0, gross: 0, refunded: 0, net: 0, commission: 0)
                 t.transactions += 1
                 t.gross += row["amount"]
                 t.refunded += row["amount_refunded"]
                 t.net += row["net_amount"]
-                t.commission += rules.commission(net: row["net_amount"], currency: currency, partner: partner,
-                                                 product: row["product_key"])
+                t.commission += rules.commission(
+                    net: row["net_amount"], currency: currency, partner: partner,
+                    product: row["product_key"])
                 expected["\(partner ?? "-")/\(currency)"] = t
             }
             // Both the single scan and the scan split over two connections.
@@ -116,14 +132,16 @@ import Testing
         let db = split ? try AppDatabase.open(path: dir.appendingPathComponent("db.sqlite").path) : try AppDatabase.makeEmpty()
         try db.writer.write { db in
             for id in ["ch_big_1", "ch_big_2"] {
-                try db.execute(sql: """
-                    INSERT INTO transactions (transaction_id, source, stripe_customer_id, amount, amount_refunded,
-                                              currency, livemode, occurred_at)
-                    VALUES (?, 'charge', 'cus_big', ?, 0, 'usd', 1, '2026-11-03T00:00:00Z')
-                    """, arguments: [id, Int64.max - 1])
+                try db.execute(
+                    sql: """
+                        INSERT INTO transactions (transaction_id, source, stripe_customer_id, amount, amount_refunded,
+                                                  currency, livemode, occurred_at)
+                        VALUES (?, 'charge', 'cus_big', ?, 0, 'usd', 1, '2026-11-03T00:00:00Z')
+                        """, arguments: [id, Int64.max - 1])
             }
         }
-        #expect { try db.report(ReportRequest(), splitScanAbove: split ? 0 : AppDatabase.parallelScanThreshold) }
-            throws: { "\($0)".contains("overflow") }
+        #expect { try db.report(ReportRequest(), splitScanAbove: split ? 0 : AppDatabase.parallelScanThreshold) } throws: {
+            "\($0)".contains("overflow")
+        }
     }
 }

@@ -1,7 +1,8 @@
-@testable import AttributionStore
 import Foundation
 import GRDB
 import Testing
+
+@testable import AttributionStore
 
 /// Schema 7 takes a generated secret out of `daemon_settings` into `<database>.secret`.
 @Suite("Moving the webhook secret out of the database")
@@ -16,7 +17,8 @@ struct SecretFileMigrationTests {
             let old = try DatabaseQueue(path: path)
             try AppDatabase.migrator.migrate(old, upTo: "0006_key_sightings_link_order")
             try old.write { db in
-                try db.execute(sql: "INSERT INTO daemon_settings (key, value) VALUES ('webhook_secret', 'whsec_old_one'), ('ready_probe', '1')")
+                try db.execute(
+                    sql: "INSERT INTO daemon_settings (key, value) VALUES ('webhook_secret', 'whsec_old_one'), ('ready_probe', '1')")
             }
             try old.close()
         }

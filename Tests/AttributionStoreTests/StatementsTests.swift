@@ -1,6 +1,7 @@
-@testable import AttributionStore
 import GRDB
 import Testing
+
+@testable import AttributionStore
 
 /// The worker's statement runner: values bound in order, rows read by position,
 /// and a memo of prepared statements that never mixes up two SQL texts.

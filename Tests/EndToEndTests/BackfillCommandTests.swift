@@ -25,52 +25,86 @@ struct BackfillCommandTests {
 
     /// 250 customers, 150 charges, subscriptions, invoices, sessions, a dispute and 150 events: several pages each.
     static func population() throws -> [String: [String]] {
-        let customer = try fixture("customer"), charge = try fixture("charge")
-        let subscription = try fixture("subscription"), invoice = try fixture("invoice")
-        let session = try versioned("checkout_session.acacia-dahlia.json"), dispute = try versioned("dispute.acacia-dahlia.json")
+        let customer = try fixture("customer")
+        let charge = try fixture("charge")
+        let subscription = try fixture("subscription")
+        let invoice = try fixture("invoice")
+        let session = try versioned("checkout_session.acacia-dahlia.json")
+        let dispute = try versioned("dispute.acacia-dahlia.json")
         var out: [String: [String]] = [:]
         out["/v1/customers"] = try (0..<250).map { n in
             var c = customer
-            c["id"] = "cus_\(n)"; c["email"] = "c\(n)@example.test"; c["livemode"] = true; c["created"] = 1_700_000_000 + n
+            c["id"] = "cus_\(n)"
+            c["email"] = "c\(n)@example.test"
+            c["livemode"] = true
+            c["created"] = 1_700_000_000 + n
             c["metadata"] = ["customer_key": "key_\(n)", "partner_key": "partner_\(n % 4)"]
             c["discount"] = NSNull()
             return try json(c)
         }
         out["/v1/charges"] = try (0..<150).map { n in
             var c = charge
-            c["id"] = "ch_\(n)"; c["customer"] = "cus_\(n)"; c["amount"] = 1_000 + n; c["amount_captured"] = 1_000 + n
-            c["amount_refunded"] = n % 10 == 0 ? 1_000 + n : 0; c["refunded"] = n % 10 == 0
-            c["status"] = "succeeded"; c["captured"] = true; c["paid"] = true; c["livemode"] = true; c["currency"] = "usd"
-            c["metadata"] = ["product_key": "pro"]; c["created"] = 1_700_100_000 + n
-            c["invoice"] = NSNull(); c["payment_intent"] = "pi_\(n)"
+            c["id"] = "ch_\(n)"
+            c["customer"] = "cus_\(n)"
+            c["amount"] = 1_000 + n
+            c["amount_captured"] = 1_000 + n
+            c["amount_refunded"] = n % 10 == 0 ? 1_000 + n : 0
+            c["refunded"] = n % 10 == 0
+            c["status"] = "succeeded"
+            c["captured"] = true
+            c["paid"] = true
+            c["livemode"] = true
+            c["currency"] = "usd"
+            c["metadata"] = ["product_key": "pro"]
+            c["created"] = 1_700_100_000 + n
+            c["invoice"] = NSNull()
+            c["payment_intent"] = "pi_\(n)"
             return try json(c)
         }
         out["/v1/subscriptions"] = try (0..<5).map { n in
             var s = subscription
-            s["id"] = "sub_\(n)"; s["customer"] = "cus_\(n)"; s["status"] = n == 4 ? "canceled" : "active"; s["livemode"] = true
+            s["id"] = "sub_\(n)"
+            s["customer"] = "cus_\(n)"
+            s["status"] = n == 4 ? "canceled" : "active"
+            s["livemode"] = true
             return try json(s)
         }
         out["/v1/invoices"] = try (0..<3).map { n in
             var i = invoice
-            i["id"] = "in_\(n)"; i["customer"] = "cus_\(n)"; i["status"] = "paid"; i["amount_paid"] = 5_000; i["livemode"] = true
+            i["id"] = "in_\(n)"
+            i["customer"] = "cus_\(n)"
+            i["status"] = "paid"
+            i["amount_paid"] = 5_000
+            i["livemode"] = true
             return try json(i)
         }
         out["/v1/checkout/sessions"] = try (0..<3).map { n in
             var s = session
-            s["id"] = "cs_\(n)"; s["customer"] = "cus_\(200 + n)"; s["status"] = "complete"; s["livemode"] = true
-            s["client_reference_id"] = NSNull(); s["metadata"] = ["customer_key": "key_\(200 + n)"]
+            s["id"] = "cs_\(n)"
+            s["customer"] = "cus_\(200 + n)"
+            s["status"] = "complete"
+            s["livemode"] = true
+            s["client_reference_id"] = NSNull()
+            s["metadata"] = ["customer_key": "key_\(200 + n)"]
             return try json(s)
         }
         out["/v1/promotion_codes"] = []
-        out["/v1/disputes"] = try [{
-            var d = dispute
-            d["id"] = "dp_1"; d["charge"] = "ch_1"; d["amount"] = 500; d["status"] = "needs_response"; d["livemode"] = true
-            d["payment_intent"] = NSNull()
-            return try json(d)
-        }()]
+        out["/v1/disputes"] = try [
+            {
+                var d = dispute
+                d["id"] = "dp_1"
+                d["charge"] = "ch_1"
+                d["amount"] = 500
+                d["status"] = "needs_response"
+                d["livemode"] = true
+                d["payment_intent"] = NSNull()
+                return try json(d)
+            }()
+        ]
         out["/v1/events"] = (0..<150).map { n in
-            EventFactory.customer(event: "evt_\(n)", type: "customer.updated", created: 1_764_000_000 + n, id: "cus_\(n)",
-                                  key: "key_\(n)", email: "new\(n)@example.test")
+            EventFactory.customer(
+                event: "evt_\(n)", type: "customer.updated", created: 1_764_000_000 + n, id: "cus_\(n)",
+                key: "key_\(n)", email: "new\(n)@example.test")
         }
         return out
     }
@@ -113,7 +147,9 @@ struct BackfillCommandTests {
         let (code, out, err) = try await Self.backfill(fake, db: db, keyFile: try Self.keyFile(dir))
         #expect(code == 0, "\(err)")
         #expect(out.contains("stored 150 event(s): customer.updated 150"), "\(out)")
-        #expect(out.contains("stored 412 snapshot(s): charge 150, checkout.session 3, customer 250, dispute 1, invoice 3, subscription 5"), "\(out)")
+        #expect(
+            out.contains("stored 412 snapshot(s): charge 150, checkout.session 3, customer 250, dispute 1, invoice 3, subscription 5"),
+            "\(out)")
         #expect(err.contains("Stripe answered 429 for /v1/customers; retrying in 1.0 s"), "\(err)")
         #expect(err.contains("Stripe answered 500 for /v1/charges"), "\(err)")
 
@@ -167,8 +203,9 @@ struct BackfillCommandTests {
 
     @Test("a key without a permission stops naming it; the next run resumes where it stopped")
     func missingPermissionThenResume() async throws {
-        let fake = FakeStripe(key: Self.key, objects: try Self.population(),
-                              faults: ["/v1/disputes": [.forbidden(permission: "rak_dispute_read")]])
+        let fake = FakeStripe(
+            key: Self.key, objects: try Self.population(),
+            faults: ["/v1/disputes": [.forbidden(permission: "rak_dispute_read")]])
         try await fake.start()
         defer { fake.stop() }
         let dir = try TemporaryDirectory()

@@ -12,7 +12,8 @@ import Testing
         let text = try String(contentsOf: page, encoding: .utf8)
         return text.components(separatedBy: "\n## ").dropFirst().map { section in
             let heading = section.prefix { $0 != "\n" }
-            let help = section.components(separatedBy: "```text\n").dropFirst().first?
+            let help =
+                section.components(separatedBy: "```text\n").dropFirst().first?
                 .components(separatedBy: "```").first ?? ""
             return (heading.split(separator: " ").dropFirst().map(String.init), help)
         }
@@ -37,8 +38,9 @@ import Testing
         let sections = try Self.sections()
         #expect(sections.count > 10)
         for section in sections {
-            #expect(section.help == (try Self.help(section.path)),
-                    "docs/cli.md is stale for '\(section.path.joined(separator: " "))': run scripts/generate-cli-docs")
+            #expect(
+                section.help == (try Self.help(section.path)),
+                "docs/cli.md is stale for '\(section.path.joined(separator: " "))': run scripts/generate-cli-docs")
         }
     }
 

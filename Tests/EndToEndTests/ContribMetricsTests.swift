@@ -22,24 +22,28 @@ import Testing
         #expect(panels.count >= 8)
         for panel in panels {
             let targets = panel["targets"] as? [[String: Any]] ?? []
-            #expect(!targets.isEmpty && targets.allSatisfy { ($0["expr"] as? String)?.contains("attributiond_") == true },
-                    "panel \(panel["title"] ?? "?") has no attributiond query")
+            #expect(
+                !targets.isEmpty && targets.allSatisfy { ($0["expr"] as? String)?.contains("attributiond_") == true },
+                "panel \(panel["title"] ?? "?") has no attributiond query")
         }
     }
 
     @Test func everyMetricTheDashboardAndAlertsUseIsServed() async throws {
         let directory = try TemporaryDirectory()
         let database = directory.path + "/attribution.sqlite"
-        let daemon = try DaemonProcess(environment: ["STRIPE_WEBHOOK_SECRET": "whsec_contrib"],
-                                       directory: URL(fileURLWithPath: directory.path))
-        let sent = try runAttributiond(["send-test-events", "--url", "http://127.0.0.1:\(daemon.port)", "--db", database],
-                                       environment: ["STRIPE_WEBHOOK_SECRET": "whsec_contrib"])
+        let daemon = try DaemonProcess(
+            environment: ["STRIPE_WEBHOOK_SECRET": "whsec_contrib"],
+            directory: URL(fileURLWithPath: directory.path))
+        let sent = try runAttributiond(
+            ["send-test-events", "--url", "http://127.0.0.1:\(daemon.port)", "--db", database],
+            environment: ["STRIPE_WEBHOOK_SECRET": "whsec_contrib"])
         #expect(sent.status == 0, "\(sent.stdout)\n\(sent.stderr)")
         let (status, metrics) = try await daemon.get("/metrics")
         #expect(try daemon.stop() == 0)
         #expect(status == 200)
-        let served = Set(metrics.split(separator: "\n").filter { !$0.hasPrefix("#") }
-            .compactMap { $0.split(whereSeparator: { $0 == "{" || $0 == " " }).first.map(String.init) })
+        let served = Set(
+            metrics.split(separator: "\n").filter { !$0.hasPrefix("#") }
+                .compactMap { $0.split(whereSeparator: { $0 == "{" || $0 == " " }).first.map(String.init) })
 
         let dashboard = try String(contentsOf: Self.contrib.appendingPathComponent("grafana/attributiond.json"), encoding: .utf8)
         let alerts = try String(contentsOf: Self.contrib.appendingPathComponent("prometheus/alerts.yml"), encoding: .utf8)

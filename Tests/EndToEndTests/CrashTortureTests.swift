@@ -43,7 +43,10 @@ struct CrashTortureTests {
         let first = try DaemonProcess(environment: ["STRIPE_WEBHOOK_SECRET": Self.secret])
         let directory = first.directory
         let current = DaemonBox(first)
-        defer { current.daemon.kill9(); try? FileManager.default.removeItem(at: directory) }
+        defer {
+            current.daemon.kill9()
+            try? FileManager.default.removeItem(at: directory)
+        }
         let state = TortureState(count: events.count, port: first.port)
 
         // Given several clients delivering every event, keep-alive, on threads of their own
@@ -76,7 +79,10 @@ struct CrashTortureTests {
                 current.daemon.kill9()
                 killCount.increment()
                 guard let next = try? DaemonProcess(environment: ["STRIPE_WEBHOOK_SECRET": Self.secret], directory: directory)
-                else { state.setHold(Int.max); return }
+                else {
+                    state.setHold(Int.max)
+                    return
+                }
                 current.daemon = next
                 state.setHold(Int.max)
                 state.setPort(next.port)
@@ -119,8 +125,9 @@ struct CrashTortureTests {
         #expect(lost.isEmpty, "events answered 200 but missing: \(lost.prefix(5).map { events[$0].id })")
         #expect(ids.count == events.count)
         #expect(try db.count("inbox_events", where: stripeOnly) == events.count, "no duplicate rows")
-        #expect(try db.count("inbox_events", where: "status = 'applied' AND attempts = 0 AND \(stripeOnly)") == events.count,
-                "each event applied once, never failed")
+        #expect(
+            try db.count("inbox_events", where: "status = 'applied' AND attempts = 0 AND \(stripeOnly)") == events.count,
+            "each event applied once, never failed")
         #expect(try db.count("inbox_events", where: "type = 'attributiond.payout'") == 1, "the payout is in the inbox")
         #expect(try db.count("inbox_events", where: "status <> 'applied'") == 0, "admin events applied too")
         #expect(try db.column("PRAGMA integrity_check") == ["ok"])
@@ -137,7 +144,8 @@ struct CrashTortureTests {
         }
         #expect((expected["transactions"]?.count ?? 0) > 0 && (expected["subscriptions"]?.count ?? 0) > 0)
 
-        let figures = "crash torture: events \(events.count), deliveries sent \(state.sentCount), kills \(kills), "
+        let figures =
+            "crash torture: events \(events.count), deliveries sent \(state.sentCount), kills \(kills), "
             + "acknowledged \(acked.count), lost \(lost.count), redelivered acknowledged \(again.count), "
             + "connections cut by kills \(state.cutCount), seed \(plan.seed)"
         print(figures)
@@ -171,10 +179,16 @@ struct CrashTortureTests {
 
     static func deliver(_ payload: String, on connection: RawHTTPConnection) -> RawHTTPResponse? {
         let body = Array(payload.utf8)
-        let signature = StripeSignatureVerifier.header(payload: body, secret: secret,
-                                                       timestamp: Int64(Date().timeIntervalSince1970))
-        guard connection.send(RawHTTPConnection.request(headers: [("Stripe-Signature", signature),
-                                                                   ("Content-Type", "application/json")], body: body))
+        let signature = StripeSignatureVerifier.header(
+            payload: body, secret: secret,
+            timestamp: Int64(Date().timeIntervalSince1970))
+        guard
+            connection.send(
+                RawHTTPConnection.request(
+                    headers: [
+                        ("Stripe-Signature", signature),
+                        ("Content-Type", "application/json"),
+                    ], body: body))
         else { return nil }
         return connection.readResponse()
     }
@@ -202,7 +216,10 @@ final class TortureState: @unchecked Sendable {  // every field behind `lock`
         while true {
             let (index, finished): (Int?, Bool) = lock.withLock {
                 if ackedSet.count >= hold { return (nil, false) }
-                if let i = queue.popLast() { inFlight += 1; return (i, false) }
+                if let i = queue.popLast() {
+                    inFlight += 1
+                    return (i, false)
+                }
                 return (nil, inFlight == 0)
             }
             if let index { return index }
@@ -211,9 +228,18 @@ final class TortureState: @unchecked Sendable {  // every field behind `lock`
         }
     }
 
-    func ack(_ index: Int) { lock.withLock { ackedSet.insert(index); inFlight -= 1 } }
+    func ack(_ index: Int) {
+        lock.withLock {
+            ackedSet.insert(index)
+            inFlight -= 1
+        }
+    }
     func requeue(_ index: Int, cut wasCut: Bool) {
-        lock.withLock { queue.insert(index, at: 0); inFlight -= 1; if wasCut { cut += 1 } }
+        lock.withLock {
+            queue.insert(index, at: 0)
+            inFlight -= 1
+            if wasCut { cut += 1 }
+        }
     }
     func countSent() { lock.withLock { sent += 1 } }
     func setPort(_ port: Int) { lock.withLock { currentPort = port } }

@@ -20,8 +20,9 @@ struct DaemonTests {
         defer { daemon.cleanup() }
         let now = Int(Date().timeIntervalSince1970)
         let customer = EventFactory.customer(event: "evt_e2e_1", created: now - 60, id: "cus_E", key: "e@x", partner: "p_e2e")
-        let charge = EventFactory.charge(event: "evt_e2e_2", created: now - 30, id: "ch_E", amount: 4200,
-                                         customer: "cus_E", product: "pro")
+        let charge = EventFactory.charge(
+            event: "evt_e2e_2", created: now - 30, id: "ch_E", amount: 4200,
+            customer: "cus_E", product: "pro")
         #expect(try await daemon.post("/webhooks/stripe", body: customer, headers: signed(customer)).0 == 200)
         #expect(try await daemon.post("/webhooks/stripe", body: charge, headers: signed(charge)).0 == 200)
         #expect(try await daemon.post("/webhooks/stripe", body: charge, headers: signed(charge)).0 == 200)
@@ -35,7 +36,8 @@ struct DaemonTests {
         let applied = try await poll { try db.count("inbox_events", where: "status = 'applied'") == 2 }
         #expect(applied, "the worker applies both events")
         #expect(try db.count("inbox_events") == 2, "the duplicate and the forged event add nothing")
-        #expect(try db.row("SELECT transaction_id, partner_key, net_amount FROM attributed_transactions")
+        #expect(
+            try db.row("SELECT transaction_id, partner_key, net_amount FROM attributed_transactions")
                 == ["transaction_id": "ch_E", "partner_key": "p_e2e", "net_amount": "4200"])
         #expect(try daemon.stop() == 0)
         #expect(daemon.stderr.contains("webhook accepted"))
@@ -48,8 +50,9 @@ struct DaemonTests {
         let directory = first.directory
         #expect(try first.stop() == 0)
         let printed = first.standardOutput
-        let secret = try #require(printed.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-            .first { $0.hasPrefix("whsec_") })
+        let secret = try #require(
+            printed.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+                .first { $0.hasPrefix("whsec_") })
         #expect(printed.contains("/webhooks/stripe"))
 
         let second = try DaemonProcess(directory: directory)
@@ -60,15 +63,18 @@ struct DaemonTests {
         #expect(!second.standardOutput.contains("whsec_"), "the secret is printed only once")
     }
 
-    @Test("a bad flag or setting is one line on stderr and exit code 2", arguments: [
-        (["serve", "--bogus"], [:]), (["serve", "--listen", "nowhere"], [:]),
-        (["serve"], ["ATTRIBUTIONDX": "1", "ATTRIBUTIOND_TRANSACTION_SOURCE": "cheque"]),
-        (["serve"], ["ATTRIBUTIOND_TOLERANCE_SECONDS": "-5"]), (["events", "list", "--status", "nope"], [:]),
-        (["serve", "--read-timeout", "0"], [:]), (["serve"], ["ATTRIBUTIOND_BUSY_TIMEOUT_SECONDS": "soon"]),
-    ] as [([String], [String: String])])
+    @Test(
+        "a bad flag or setting is one line on stderr and exit code 2",
+        arguments: [
+            (["serve", "--bogus"], [:]), (["serve", "--listen", "nowhere"], [:]),
+            (["serve"], ["ATTRIBUTIONDX": "1", "ATTRIBUTIOND_TRANSACTION_SOURCE": "cheque"]),
+            (["serve"], ["ATTRIBUTIOND_TOLERANCE_SECONDS": "-5"]), (["events", "list", "--status", "nope"], [:]),
+            (["serve", "--read-timeout", "0"], [:]), (["serve"], ["ATTRIBUTIOND_BUSY_TIMEOUT_SECONDS": "soon"]),
+        ] as [([String], [String: String])])
     func badUsage(_ arguments: [String], _ environment: [String: String]) throws {
-        let (code, _, stderr) = try DaemonProcess.run(arguments + ["--db", "/tmp/attributiond-never-\(UUID()).sqlite"],
-                                                      environment: environment)
+        let (code, _, stderr) = try DaemonProcess.run(
+            arguments + ["--db", "/tmp/attributiond-never-\(UUID()).sqlite"],
+            environment: environment)
         #expect(code == 2)
         #expect(stderr.split(separator: "\n").count == 1, "one line: \(stderr)")
     }

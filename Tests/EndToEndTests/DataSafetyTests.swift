@@ -22,19 +22,29 @@ struct DataSafetyTests {
         // The child inherits the umask at spawn; restore ours right after.
         let previous = umask(0)
         let daemon: DaemonProcess
-        do { daemon = try DaemonProcess(); umask(previous) } catch { umask(previous); throw error }
+        do {
+            daemon = try DaemonProcess()
+            umask(previous)
+        } catch {
+            umask(previous)
+            throw error
+        }
         defer { daemon.cleanup() }
         let event = EventFactory.customer(event: "evt_mode", created: Int(Date().timeIntervalSince1970), id: "cus_M")
         // Read the message while the daemon still runs: it must not wait for exit.
         // A buffered message would block this read until exit: give up after 10 s instead.
         let handle = (daemon.process.standardOutput as! Pipe).fileHandleForReading
         let box = ReadBox()
-        Thread { box.data = handle.availableData; box.done.signal() }.start()
+        Thread {
+            box.data = handle.availableData
+            box.done.signal()
+        }.start()
         #expect(box.done.wait(timeout: .now() + 10) == .success, "the first-run message is on stdout while the daemon runs")
         let message = String(decoding: box.data, as: UTF8.self)
         #expect(daemon.isRunning)
-        let secret = try #require(message.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-            .first { $0.hasPrefix("whsec_") })
+        let secret = try #require(
+            message.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+                .first { $0.hasPrefix("whsec_") })
         #expect(message.contains("/webhooks/stripe"))
         let secretPath = daemon.databasePath + ".secret"
         #expect(daemon.stderr.contains("generated a webhook signing secret; it is in \(secretPath)"))
@@ -68,7 +78,8 @@ struct DataSafetyTests {
         let load = Task {
             var codes: [Int] = []
             for i in 0..<300 {
-                let e = i % 2 == 0
+                let e =
+                    i % 2 == 0
                     ? EventFactory.customer(event: "evt_c\(i)", created: start, id: "cus_\(i)", key: "k\(i)", partner: "p\(i % 7)")
                     : EventFactory.charge(event: "evt_ch\(i)", created: start, id: "ch_\(i)", amount: 100 + i, customer: "cus_\(i - 1)")
                 codes.append(try await daemon.post("/webhooks/stripe", body: e, headers: signed(e)).0)
@@ -120,16 +131,23 @@ struct DataSafetyTests {
             let db = try AppDatabase.open(path: path)
             var old: [String] = []
             for i in 0..<4000 {
-                old.append(EventFactory.envelope(id: "evt_bal\(i)", type: "balance.available", created: 1_700_000_000,
-                                                 object: ["object": "balance", "available": [["amount": i, "currency": "usd"]]]))
+                old.append(
+                    EventFactory.envelope(
+                        id: "evt_bal\(i)", type: "balance.available", created: 1_700_000_000,
+                        object: ["object": "balance", "available": [["amount": i, "currency": "usd"]]]))
             }
             old.append(EventFactory.customer(event: "evt_keep", created: 1_700_000_000, id: "cus_K", key: "kk", partner: "pk"))
             old.append(EventFactory.charge(event: "evt_keep_ch", created: 1_700_000_001, id: "ch_K", amount: 5000, customer: "cus_K"))
             // A used type that changes nothing is ignored too, but stays: a rebuild reads it.
-            old.append(EventFactory.customer(event: "evt_deleted_unknown", type: "customer.deleted", created: 1_700_000_002, id: "cus_nobody"))
+            old.append(
+                EventFactory.customer(event: "evt_deleted_unknown", type: "customer.deleted", created: 1_700_000_002, id: "cus_nobody"))
             try await db.deliver(old, receivedAt: 1_700_000_000)
-            try await db.deliver([EventFactory.envelope(id: "evt_bal_new", type: "balance.available", created: 1_800_000_000,
-                                                        object: ["object": "balance"])], receivedAt: 1_800_000_000)
+            try await db.deliver(
+                [
+                    EventFactory.envelope(
+                        id: "evt_bal_new", type: "balance.available", created: 1_800_000_000,
+                        object: ["object": "balance"])
+                ], receivedAt: 1_800_000_000)
             try await db.applyAll(now: 1_800_000_000, batch: 500)
         }
         let db = try AppDatabase.open(path: path)
@@ -141,8 +159,9 @@ struct DataSafetyTests {
         let load = Task {
             var codes: [Int] = []
             for i in 0..<100 {
-                let e = EventFactory.envelope(id: "evt_during\(i)", type: "balance.available", created: Int(Date().timeIntervalSince1970),
-                                              object: ["object": "balance"])
+                let e = EventFactory.envelope(
+                    id: "evt_during\(i)", type: "balance.available", created: Int(Date().timeIntervalSince1970),
+                    object: ["object": "balance"])
                 codes.append(try await daemon.post("/webhooks/stripe", body: e, headers: signed(e)).0)
             }
             return codes
@@ -151,7 +170,8 @@ struct DataSafetyTests {
         let codes = try await load.value
         #expect(pruned.0 == 0, "\(pruned.2)")
         #expect(pruned.1.contains("pruned 4000 ignored event(s)"), "\(pruned.1)")
-        let batches = try #require(pruned.1.split(separator: " ").firstIndex(of: "in").map { Int(pruned.1.split(separator: " ")[$0 + 1]) ?? 0 })
+        let batches = try #require(
+            pruned.1.split(separator: " ").firstIndex(of: "in").map { Int(pruned.1.split(separator: " ")[$0 + 1]) ?? 0 })
         #expect(batches > 1, "\(pruned.1)")
         #expect(codes.allSatisfy { $0 == 200 }, "every webhook during the prune was stored")
         #expect(try daemon.stop() == 0)

@@ -57,8 +57,9 @@ final class FakeStripe: @unchecked Sendable {  // mutable state is behind `lock`
             return answer(request)
         }
         let ready = AsyncStream<Int>.makeStream()
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { channel in ready.continuation.yield(channel.localAddress?.port ?? 0) })
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in ready.continuation.yield(channel.localAddress?.port ?? 0) })
         task = Task { try await app.run() }
         for await port in ready.stream {
             self.port = port
@@ -78,27 +79,36 @@ final class FakeStripe: @unchecked Sendable {  // mutable state is behind `lock`
         let page = after.map { "\(path) after \($0)" } ?? path
         return lock.withLock {
             func reply(_ status: HTTPResponse.Status, _ body: String, headers: HTTPFields = [:]) -> Response {
-                log.append(Request(path: path, startingAfter: after, status: status.code, query: query,
-                                   stripeVersion: request.headers[HTTPField.Name("Stripe-Version")!]))
+                log.append(
+                    Request(
+                        path: path, startingAfter: after, status: status.code, query: query,
+                        stripeVersion: request.headers[HTTPField.Name("Stripe-Version")!]))
                 var fields = headers
                 fields[.contentType] = "application/json"
                 return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(string: body)))
             }
             guard request.headers[.authorization] == "Bearer \(key)" else {
                 let shown = (request.headers[.authorization] ?? "").replacingOccurrences(of: "Bearer ", with: "")
-                return reply(.unauthorized, #"{"error":{"message":"Invalid API Key provided: \#(shown.prefix(8))****\#(shown.suffix(4))","type":"invalid_request_error"}}"#)
+                return reply(
+                    .unauthorized,
+                    #"{"error":{"message":"Invalid API Key provided: \#(shown.prefix(8))****\#(shown.suffix(4))","type":"invalid_request_error"}}"#
+                )
             }
             if var queued = faults[page], !queued.isEmpty {
                 let fault = queued.removeFirst()
                 faults[page] = queued
                 switch fault {
                 case .tooManyRequests(let seconds):
-                    return reply(.tooManyRequests, #"{"error":{"message":"Too many requests","type":"rate_limit_error"}}"#,
-                                 headers: [HTTPField.Name("Retry-After")!: String(seconds)])
+                    return reply(
+                        .tooManyRequests, #"{"error":{"message":"Too many requests","type":"rate_limit_error"}}"#,
+                        headers: [HTTPField.Name("Retry-After")!: String(seconds)])
                 case .serverError:
                     return reply(.internalServerError, #"{"error":{"message":"An unknown error occurred","type":"api_error"}}"#)
                 case .forbidden(let permission):
-                    return reply(.forbidden, #"{"error":{"message":"The provided key '\#(key.prefix(8))*****\#(key.suffix(4))' does not have the required permissions for this endpoint on account 'acct_1Fake'. Having the '\#(permission)' permission would allow this request to continue.","type":"invalid_request_error"}}"#)
+                    return reply(
+                        .forbidden,
+                        #"{"error":{"message":"The provided key '\#(key.prefix(8))*****\#(key.suffix(4))' does not have the required permissions for this endpoint on account 'acct_1Fake'. Having the '\#(permission)' permission would allow this request to continue.","type":"invalid_request_error"}}"#
+                    )
                 }
             }
             guard let all = objects[path] else {
@@ -107,7 +117,8 @@ final class FakeStripe: @unchecked Sendable {  // mutable state is behind `lock`
             let limit = Int(query["limit"] ?? "10") ?? 10
             let start = after.flatMap { id in all.firstIndex { Self.id(of: $0) == id }.map { $0 + 1 } } ?? 0
             let slice = all[min(start, all.count)..<min(start + limit, all.count)]
-            let body = #"{"object":"list","data":[\#(slice.joined(separator: ","))],"has_more":\#(start + limit < all.count),"url":"\#(path)"}"#
+            let body =
+                #"{"object":"list","data":[\#(slice.joined(separator: ","))],"has_more":\#(start + limit < all.count),"url":"\#(path)"}"#
             return reply(.ok, body)
         }
     }

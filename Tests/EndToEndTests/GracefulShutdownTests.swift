@@ -23,15 +23,18 @@ struct GracefulShutdownTests {
             clients.start {
                 while let index = next.take(below: events.count) {
                     let body = Array(events[index].payload.utf8)
-                    let signature = StripeSignatureVerifier.header(payload: body, secret: Self.secret,
-                                                                   timestamp: Int64(Date().timeIntervalSince1970))
+                    let signature = StripeSignatureVerifier.header(
+                        payload: body, secret: Self.secret,
+                        timestamp: Int64(Date().timeIntervalSince1970))
                     guard let connection = try? RawHTTPConnection(port: daemon.port, timeout: 30) else {
                         outcomes.record(index, status: nil)
                         if !daemon.isRunning { return }
                         continue
                     }
-                    connection.send(RawHTTPConnection.request(headers: [("Stripe-Signature", signature)], body: body,
-                                                              keepAlive: false))
+                    connection.send(
+                        RawHTTPConnection.request(
+                            headers: [("Stripe-Signature", signature)], body: body,
+                            keepAlive: false))
                     outcomes.record(index, status: connection.readResponse()?.status)
                 }
             }
@@ -73,6 +76,10 @@ final class Counter: @unchecked Sendable {  // behind `lock`
     private let lock = NSLock()
     private var value = 0
     func take(below limit: Int) -> Int? {
-        lock.withLock { guard value < limit else { return nil }; defer { value += 1 }; return value }
+        lock.withLock {
+            guard value < limit else { return nil }
+            defer { value += 1 }
+            return value
+        }
     }
 }

@@ -14,8 +14,9 @@ struct HostileHTTPTests {
     static let readTimeout = 1.0
 
     func start() throws -> DaemonProcess {
-        try DaemonProcess(arguments: ["--read-timeout", "\(Self.readTimeout)"],
-                          environment: ["STRIPE_WEBHOOK_SECRET": Self.secret])
+        try DaemonProcess(
+            arguments: ["--read-timeout", "\(Self.readTimeout)"],
+            environment: ["STRIPE_WEBHOOK_SECRET": Self.secret])
     }
 
     func signature(_ body: [UInt8], secret: String = HostileHTTPTests.secret) -> String {
@@ -38,13 +39,16 @@ struct HostileHTTPTests {
         let event = Array(EventFactory.customer(event: "evt_hostile_ok", created: 1_800_000_000, id: "cus_H").utf8)
         let half = Array(event.prefix(event.count / 2))
         let invalidUTF8: [UInt8] = [0xff, 0xfe, 0xfd, 0x80, 0xc3, 0x28]
-        let invalidUTF8InEvent = Array(#"{"id":"evt_bad_utf8","type":"customer.created","created":1,"data":{"object":{"id":"cus_"#.utf8)
+        let invalidUTF8InEvent =
+            Array(#"{"id":"evt_bad_utf8","type":"customer.created","created":1,"data":{"object":{"id":"cus_"#.utf8)
             + [0xc3, 0x28, 0xff] + Array(#""}}}"#.utf8)
         let depth = 100_000
-        let nested = Array(#"{"id":"evt_nested","type":"customer.created","created":1,"data":{"object":{"deep":"#.utf8)
+        let nested =
+            Array(#"{"id":"evt_nested","type":"customer.created","created":1,"data":{"object":{"deep":"#.utf8)
             + Array(repeating: UInt8(ascii: "["), count: depth) + Array(repeating: UInt8(ascii: "]"), count: depth)
             + Array("}}}".utf8)
-        let nestedObjects = Array(String(repeating: #"{"a":"#, count: 5_000).utf8) + Array("1".utf8)
+        let nestedObjects =
+            Array(String(repeating: #"{"a":"#, count: 5_000).utf8) + Array("1".utf8)
             + Array(repeating: UInt8(ascii: "}"), count: 5_000)
         func signed(_ body: [UInt8]) -> [UInt8] {
             RawHTTPConnection.request(headers: [("Stripe-Signature", signature(body))], body: body)
@@ -55,7 +59,10 @@ struct HostileHTTPTests {
             ("empty body, correctly signed", signed([])),
             ("no signature", RawHTTPConnection.request(body: event)),
             ("malformed signature", RawHTTPConnection.request(headers: [("Stripe-Signature", "garbage,,,=,t=")], body: event)),
-            ("wrong secret", RawHTTPConnection.request(headers: [("Stripe-Signature", signature(event, secret: "whsec_other"))], body: event)),
+            (
+                "wrong secret",
+                RawHTTPConnection.request(headers: [("Stripe-Signature", signature(event, secret: "whsec_other"))], body: event)
+            ),
             ("truncated body signed in full", RawHTTPConnection.request(headers: [("Stripe-Signature", signature(event))], body: half)),
             ("truncated body, signed as sent", signed(half)),
             ("invalid UTF-8, signed", signed(invalidUTF8)),
@@ -65,19 +72,36 @@ struct HostileHTTPTests {
             ("JSON array, signed", signed(Array("[1,2,3]".utf8))),
             ("event without data.object, signed", signed(Array(#"{"id":"evt_x","type":"charge.succeeded","created":1,"data":{}}"#.utf8))),
             ("body over 1 MiB, signed", signed(Array(repeating: UInt8(ascii: " "), count: (1 << 20) + 10))),
-            ("Content-Length smaller than the body", RawHTTPConnection.request(headers: [("Stripe-Signature", signature(event))],
-                                                                               body: event, contentLength: 10)),
-            ("negative Content-Length", RawHTTPConnection.request(headers: [("Stripe-Signature", signature(event))],
-                                                                  body: event, contentLength: -5)),
+            (
+                "Content-Length smaller than the body",
+                RawHTTPConnection.request(
+                    headers: [("Stripe-Signature", signature(event))],
+                    body: event, contentLength: 10)
+            ),
+            (
+                "negative Content-Length",
+                RawHTTPConnection.request(
+                    headers: [("Stripe-Signature", signature(event))],
+                    body: event, contentLength: -5)
+            ),
             ("a 100 KB header", RawHTTPConnection.request(headers: [("X-Junk", String(repeating: "a", count: 100_000))], body: event)),
             ("2,000 headers", RawHTTPConnection.request(headers: (0..<2_000).map { ("X-H\($0)", "v") }, body: event)),
-            ("a 100 KB signature header", RawHTTPConnection.request(headers: [("Stripe-Signature", "t=1," + String(repeating: "v1=ab,", count: 17_000))], body: event)),
+            (
+                "a 100 KB signature header",
+                RawHTTPConnection.request(headers: [("Stripe-Signature", "t=1," + String(repeating: "v1=ab,", count: 17_000))], body: event)
+            ),
             ("not HTTP at all", Array("\u{0}\u{1}GARBAGE\r\n\r\n".utf8)),
             ("a request line of 100 KB", Array("POST /\(String(repeating: "x", count: 100_000)) HTTP/1.1\r\nHost: a\r\n\r\n".utf8)),
             ("an unknown method", Array("BREW /webhooks/stripe HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n".utf8)),
             ("GET on the webhook", RawHTTPConnection.request("GET", "/webhooks/stripe")),
-            ("chunked body with a bad chunk size", Array("POST /webhooks/stripe HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n".utf8)),
-            ("both Content-Length and chunked", Array("POST /webhooks/stripe HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n".utf8)),
+            (
+                "chunked body with a bad chunk size",
+                Array("POST /webhooks/stripe HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n".utf8)
+            ),
+            (
+                "both Content-Length and chunked",
+                Array("POST /webhooks/stripe HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n".utf8)
+            ),
         ]
     }
 
@@ -87,7 +111,8 @@ struct HostileHTTPTests {
         defer { daemon.cleanup() }
         // One good event first, so "nothing else stored" is a real comparison.
         let good = Array(EventFactory.customer(event: "evt_hostile_ok", created: 1_800_000_000, id: "cus_H").utf8)
-        #expect(try exchange(daemon, RawHTTPConnection.request(headers: [("Stripe-Signature", signature(good))], body: good))?.status == 200)
+        #expect(
+            try exchange(daemon, RawHTTPConnection.request(headers: [("Stripe-Signature", signature(good))], body: good))?.status == 200)
         var tried = 0
         for (name, bytes) in badRequests() {
             let response = try exchange(daemon, bytes)
@@ -116,8 +141,10 @@ struct HostileHTTPTests {
         // one trickling its headers and one trickling its body, a byte every 200 ms
         let idle = try (0..<200).map { _ in try RawHTTPConnection(port: daemon.port, timeout: 10) }
         let lying = try RawHTTPConnection(port: daemon.port)
-        lying.send(RawHTTPConnection.request(headers: [("Stripe-Signature", signature(body))], body: Array(body.prefix(20)),
-                                             contentLength: body.count))
+        lying.send(
+            RawHTTPConnection.request(
+                headers: [("Stripe-Signature", signature(body))], body: Array(body.prefix(20)),
+                contentLength: body.count))
         let headerEnd = full.count - body.count
         let slowHead = Trickler(port: daemon.port, bytes: Array(full.prefix(headerEnd)))
         let slowBody = try RawHTTPConnection(port: daemon.port)

@@ -15,19 +15,28 @@ struct ImportCommandTests {
     static let population: [String] = {
         var events: [String] = []
         for n in 0..<12 {
-            events.append(E.customer(event: "evt_cus_\(n)", created: 1_000 + n, id: "cus_\(n)", key: "key_\(n)",
-                                     partner: n % 3 == 0 ? nil : "partner_\(n % 3)", email: "c\(n)@x.test"))
-            events.append(E.charge(event: "evt_ch_\(n)", created: 2_000 + n, id: "ch_\(n)", amount: 1_000 * (n + 1),
-                                   customer: "cus_\(n)", product: "pro"))
+            events.append(
+                E.customer(
+                    event: "evt_cus_\(n)", created: 1_000 + n, id: "cus_\(n)", key: "key_\(n)",
+                    partner: n % 3 == 0 ? nil : "partner_\(n % 3)", email: "c\(n)@x.test"))
+            events.append(
+                E.charge(
+                    event: "evt_ch_\(n)", created: 2_000 + n, id: "ch_\(n)", amount: 1_000 * (n + 1),
+                    customer: "cus_\(n)", product: "pro"))
         }
-        events.append(E.charge(event: "evt_ch_3_refund", type: "charge.refunded", created: 3_000, id: "ch_3",
-                               amount: 4_000, refunded: 4_000, customer: "cus_3"))
+        events.append(
+            E.charge(
+                event: "evt_ch_3_refund", type: "charge.refunded", created: 3_000, id: "ch_3",
+                amount: 4_000, refunded: 4_000, customer: "cus_3"))
         events.append(E.subscription(event: "evt_sub_1", created: 1_500, id: "sub_1", customer: "cus_1"))
-        events.append(E.envelope(id: "evt_cs_0", type: "checkout.session.completed", created: 1_100, object: [
-            "id": "cs_0", "object": "checkout.session", "status": "complete", "customer": "cus_0",
-            "client_reference_id": "gspk_" + Data("partner_9".utf8).base64EncodedString(), "livemode": true,
-            "metadata": [String: String](),
-        ]))
+        events.append(
+            E.envelope(
+                id: "evt_cs_0", type: "checkout.session.completed", created: 1_100,
+                object: [
+                    "id": "cs_0", "object": "checkout.session", "status": "complete", "customer": "cus_0",
+                    "client_reference_id": "gspk_" + Data("partner_9".utf8).base64EncodedString(), "livemode": true,
+                    "metadata": [String: String](),
+                ]))
         return events
     }()
 
@@ -119,14 +128,16 @@ struct ImportCommandTests {
         #expect(code == 0, "\(err)")
         #expect(out.contains("stored 3 snapshot(s): customer 3"), "\(out)")
         let database = try AppDatabase.open(path: path)
-        #expect(try database.column("SELECT DISTINCT stripe_created_at || ' ' || type FROM inbox_events")
+        #expect(
+            try database.column("SELECT DISTINCT stripe_created_at || ' ' || type FROM inbox_events")
                 == ["2026-11-01T00:00:00Z attributiond.import"])
         #expect(try database.column("SELECT customer_key || ' ' || partner_key FROM customers ORDER BY 1") == ["k0 p", "k1 p", "k2 p"])
         let (_, again, _) = try DaemonProcess.run(["import", file, "--db", path])
         #expect(again.contains("3 duplicate(s) already in the inbox: customer 3"), "\(again)")
         let (_, listed, _) = try DaemonProcess.run(["events", "list", "--origin", "import", "--db", path])
-        #expect(listed.split(separator: "\n").filter { $0.contains(" import ") && $0.contains("attributiond.import") }.count == 3,
-                "\(listed)")
+        #expect(
+            listed.split(separator: "\n").filter { $0.contains(" import ") && $0.contains("attributiond.import") }.count == 3,
+            "\(listed)")
         #expect(try DaemonProcess.run(["events", "list", "--origin", "webhook", "--db", path]).1.isEmpty)
         #expect(try DaemonProcess.run(["events", "list", "--origin", "mail", "--db", path]).0 == 2)
         let (_, status, _) = try DaemonProcess.run(["status", "--db", path])
@@ -166,8 +177,9 @@ struct ImportCommandTests {
         let big: [UInt8] = Array("{\"id\":\"cus_1\",\"object\":\"customer\",\"name\":\"\(name)\"}\n".utf8)
         return [
             BadFile(name: "truncated.json", bytes: truncated, problem: "truncated.json: item 2 (line 1): truncated JSON"),
-            BadFile(name: "unknown.jsonl", bytes: unknown,
-                    problem: "unknown.jsonl: item 2 (line 2): neither an Event nor a known Stripe object (object: 'plan')"),
+            BadFile(
+                name: "unknown.jsonl", bytes: unknown,
+                problem: "unknown.jsonl: item 2 (line 2): neither an Event nor a known Stripe object (object: 'plan')"),
             BadFile(name: "page.json", bytes: page, problem: "page.json: item 1 (line 1): a list page whose data is not an array"),
             BadFile(name: "utf8.jsonl", bytes: utf8, problem: "utf8.jsonl: item 2 (line 2): broken JSON: invalid UTF-8"),
             BadFile(name: "big.jsonl", bytes: big, problem: "big.jsonl: item 1 (line 1): item is larger than 1048576 bytes"),
@@ -205,8 +217,9 @@ struct ImportCommandTests {
         #expect(missing == 2 && why.contains("cannot read \(dir.path)/nope.json"), "\(why)")
     }
 
-    @Test("a file larger than the memory bound imports in bounded memory (peak RSS under 100 MB)",
-          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/time")))
+    @Test(
+        "a file larger than the memory bound imports in bounded memory (peak RSS under 100 MB)",
+        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/time")))
     func boundedMemory() throws {
         // 600 customers of 200 KB each: 120 MB, more than the bound, so only a streaming import stays under it.
         let dir = try TemporaryDirectory()
@@ -215,15 +228,18 @@ struct ImportCommandTests {
         let handle = try #require(FileHandle(forWritingAtPath: file))
         let pad = String(repeating: "x", count: 200_000)
         for n in 0..<600 {
-            let line = #"{"id":"cus_\#(n)","object":"customer","email":"c\#(n)@x.test","livemode":true,"metadata":{"customer_key":"k\#(n)"},"description":"\#(pad)"}"# + "\n"
+            let line =
+                #"{"id":"cus_\#(n)","object":"customer","email":"c\#(n)@x.test","livemode":true,"metadata":{"customer_key":"k\#(n)"},"description":"\#(pad)"}"#
+                + "\n"
             handle.write(Data(line.utf8))
         }
         try handle.close()
         let size = try #require(FileManager.default.attributesOfItem(atPath: file)[.size] as? Int)
         #expect(size > 100 << 20)
         let db = dir.path + "/db.sqlite"
-        let (code, out, err) = try Self.run(["-f", "peak-rss-kb %M", DaemonProcess.binary, "import", file, "--db", db],
-                                            executable: "/usr/bin/time")
+        let (code, out, err) = try Self.run(
+            ["-f", "peak-rss-kb %M", DaemonProcess.binary, "import", file, "--db", db],
+            executable: "/usr/bin/time")
         #expect(code == 0, "\(err)")
         #expect(out.contains("stored 600 snapshot(s): customer 600"), "\(out)")
         let peak = try #require(err.split(separator: "\n").last { $0.hasPrefix("peak-rss-kb ") }.flatMap { Int($0.dropFirst(12)) })
@@ -232,10 +248,14 @@ struct ImportCommandTests {
     }
 
     /// Runs the binary (or `executable`) with `stdin` as its standard input; exit code, stdout and stderr.
-    static func run(_ arguments: [String], stdin: String = "",
-                    executable: String = DaemonProcess.binary) throws -> (Int32, String, String) {
+    static func run(
+        _ arguments: [String], stdin: String = "",
+        executable: String = DaemonProcess.binary
+    ) throws -> (Int32, String, String) {
         let dir = try TemporaryDirectory()
-        let input = dir.path + "/stdin", output = dir.path + "/stdout", errors = dir.path + "/stderr"
+        let input = dir.path + "/stdin"
+        let output = dir.path + "/stdout"
+        let errors = dir.path + "/stderr"
         try stdin.write(toFile: input, atomically: true, encoding: .utf8)
         for path in [output, errors] { FileManager.default.createFile(atPath: path, contents: nil) }
         let process = Process()
@@ -247,7 +267,9 @@ struct ImportCommandTests {
         process.standardError = FileHandle(forWritingAtPath: errors)
         try process.run()
         process.waitUntilExit()
-        return (process.terminationStatus, try String(contentsOfFile: output, encoding: .utf8),
-                try String(contentsOfFile: errors, encoding: .utf8))
+        return (
+            process.terminationStatus, try String(contentsOfFile: output, encoding: .utf8),
+            try String(contentsOfFile: errors, encoding: .utf8)
+        )
     }
 }

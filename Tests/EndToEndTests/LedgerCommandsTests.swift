@@ -10,7 +10,7 @@ import Testing
 @Suite("Ledger commands (end to end)")
 struct LedgerCommandsTests {
     typealias E = EventFactory
-    static let jan1: Int64 = 1_767_225_600   // 2026-01-01T00:00:00Z
+    static let jan1: Int64 = 1_767_225_600  // 2026-01-01T00:00:00Z
     static let day: Int64 = 86_400
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("attributiond-ledger-\(UUID()).sqlite").path
 
@@ -20,12 +20,14 @@ struct LedgerCommandsTests {
     /// default, Beta 5.00 USD flat; a payout paid, then a refund after it (a clawback).
     func prepare() async throws -> AppDatabase {
         let db = try AppDatabase.open(path: path)
-        let jan1 = Self.jan1, day = Self.day
+        let jan1 = Self.jan1
+        let day = Self.day
         try await db.recordPartner(key: "p_acme", name: "Acme", email: "pay@acme.example", settings: ApplySettings(), now: jan1)
         try await db.recordPartner(key: "p_beta", name: "Beta", email: nil, settings: ApplySettings(), now: jan1)
         try db.recordRuleChange(partnerKey: nil, productKey: nil, reward: .percent(bps: 1000), from: nil, now: jan1)
-        try db.recordRuleChange(partnerKey: "p_beta", productKey: nil, reward: .flat(amount: 500, currency: "usd"),
-                                from: nil, now: jan1)
+        try db.recordRuleChange(
+            partnerKey: "p_beta", productKey: nil, reward: .flat(amount: 500, currency: "usd"),
+            from: nil, now: jan1)
         try db.recordHold(days: 14, now: jan1)
         try await db.deliver([
             E.customer(event: "evt_c1", created: Int(jan1), id: "cus_1", key: "ann", partner: "p_acme", email: "ann@x.example"),
@@ -37,10 +39,16 @@ struct LedgerCommandsTests {
         try await db.applyAll()
         _ = try db.createPayout(AppDatabase.PayoutRequest(asOf: jan1 + 31 * day), now: jan1 + 31 * day, id: "po_jan")
         try db.markPayoutPaid("po_jan", reference: "wire-0131", now: jan1 + 32 * day)
-        try await db.deliver([E.charge(event: "evt_1r", type: "charge.refunded", created: Int(jan1 + 40 * day), id: "ch_1",
-                                       amount: 10_000, refunded: 10_000, customer: "cus_1")])
-        try await db.deliver([E.charge(event: "evt_4", created: Int(jan1 + 41 * day), id: "ch_4", amount: 20_000,
-                                       customer: "cus_1")])
+        try await db.deliver([
+            E.charge(
+                event: "evt_1r", type: "charge.refunded", created: Int(jan1 + 40 * day), id: "ch_1",
+                amount: 10_000, refunded: 10_000, customer: "cus_1")
+        ])
+        try await db.deliver([
+            E.charge(
+                event: "evt_4", created: Int(jan1 + 41 * day), id: "ch_4", amount: 20_000,
+                customer: "cus_1")
+        ])
         try await db.applyAll()
         _ = try db.createPayout(AppDatabase.PayoutRequest(asOf: jan1 + 60 * day), now: jan1 + 60 * day, id: "po_feb")
         return db
@@ -92,7 +100,7 @@ struct LedgerCommandsTests {
             (["payouts", "create", "--partner", "p_typo"], 1),
             (["payouts", "show", "po_nope"], 1),
             (["payouts", "mark-paid", "po_nope"], 1),
-            (["payouts", "void", "po_jan"], 1),               // paid
+            (["payouts", "void", "po_jan"], 1),  // paid
             (["payouts", "export", "po_jan", "--format", "paypal"], 2),
             (["balances", "--mode", "sandbox"], 2),
         ]
@@ -112,21 +120,29 @@ struct LedgerCommandsTests {
     }
 
     static let goldens: [([String], String)] = [
-        (["balances"], """
+        (
+            ["balances"],
+            """
             Partner balances, live mode
 
             PARTNER  NAME  CURRENCY     EARNED   PENDING      HELD       PAID       DUE
             p_acme   Acme  USD       24.99 USD  0.00 USD  0.00 USD  24.99 USD  0.00 USD
             p_beta   Beta  USD        5.00 USD  0.00 USD  0.00 USD   5.00 USD  0.00 USD
 
-            """),
-        (["balances", "--format", "csv"], """
+            """
+        ),
+        (
+            ["balances", "--format", "csv"],
+            """
             partner_key,name,livemode,currency,earned,pending,held,paid,due
             p_acme,Acme,1,usd,2499,0,0,2499,0
             p_beta,Beta,1,usd,500,0,0,500,0
 
-            """),
-        (["balances", "--format", "json"], """
+            """
+        ),
+        (
+            ["balances", "--format", "json"],
+            """
             [
               {
                 "currency" : "usd",
@@ -152,18 +168,27 @@ struct LedgerCommandsTests {
               }
             ]
 
-            """),
-        (["balances", "--mode", "test"], """
+            """
+        ),
+        (
+            ["balances", "--mode", "test"],
+            """
             No commissions yet (test mode).
 
-            """),
-        (["payouts", "list"], """
+            """
+        ),
+        (
+            ["payouts", "list"],
+            """
             PAYOUT  CREATED               AS OF                 STATUS   LINES  TOTAL
             po_feb  2026-03-02T00:00:00Z  2026-03-02T00:00:00Z  created      1  10.00 USD
             po_jan  2026-02-01T00:00:00Z  2026-02-01T00:00:00Z  paid         2  19.99 USD
 
-            """),
-        (["payouts", "show", "po_feb"], """
+            """
+        ),
+        (
+            ["payouts", "show", "po_feb"],
+            """
             Payout po_feb: created
             created 2026-03-02T00:00:00Z, as of 2026-03-02T00:00:00Z, hold 14 days
 
@@ -172,14 +197,20 @@ struct LedgerCommandsTests {
 
             Total: 10.00 USD
 
-            """),
-        (["payouts", "show", "po_feb", "--format", "csv"], """
+            """
+        ),
+        (
+            ["payouts", "show", "po_feb", "--format", "csv"],
+            """
             payout_id,partner_key,transaction_id,occurred_at,currency,amount
             po_feb,p_acme,ch_1,2026-01-02T00:00:00Z,usd,-1000
             po_feb,p_acme,ch_4,2026-02-11T00:00:00Z,usd,2000
 
-            """),
-        (["payouts", "show", "po_jan", "--format", "json"], """
+            """
+        ),
+        (
+            ["payouts", "show", "po_jan", "--format", "json"],
+            """
             {
               "as_of" : "2026-02-01T00:00:00Z",
               "created_at" : "2026-02-01T00:00:00Z",
@@ -230,13 +261,19 @@ struct LedgerCommandsTests {
               "status" : "paid"
             }
 
-            """),
-        (["payouts", "export", "po_feb"], """
+            """
+        ),
+        (
+            ["payouts", "export", "po_feb"],
+            """
             payout_id,partner_key,name,email,currency,amount
             po_feb,p_acme,Acme,pay@acme.example,usd,10.00
 
-            """),
-        (["payouts", "export", "po_feb", "--format", "json"], """
+            """
+        ),
+        (
+            ["payouts", "export", "po_feb", "--format", "json"],
+            """
             [
               {
                 "amount" : "10.00",
@@ -248,13 +285,17 @@ struct LedgerCommandsTests {
               }
             ]
 
-            """),
-        (["rewards", "list", "--all"], """
+            """
+        ),
+        (
+            ["rewards", "list", "--all"],
+            """
             hold period: 14 days
             PARTNER  PRODUCT  REWARD                    LIMIT  FROM       RECORDED
             (all)    (all)    10 %                      -      beginning  2026-01-01T00:00:00Z
             p_beta   (all)    5.00 USD per transaction  -      beginning  2026-01-01T00:00:00Z
 
-            """),
+            """
+        ),
     ]
 }

@@ -50,7 +50,8 @@ struct PartnerStatementTests {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("statement-\(UUID())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let page = dir.appendingPathComponent("statement.html"), shot = dir.appendingPathComponent("statement.png")
+        let page = dir.appendingPathComponent("statement.html")
+        let shot = dir.appendingPathComponent("statement.png")
         try ledger.run("partners", "statement", "p_acme", "--format", "html").out.write(to: page, atomically: true, encoding: .utf8)
         let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(dir.path)/profile"]
         let dom = try Self.run(chromium, flags + ["--dump-dom", page.absoluteString])

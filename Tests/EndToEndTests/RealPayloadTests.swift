@@ -83,8 +83,9 @@ struct RealPayloadTests {
         "cus_XXXXXXXXXXX chloe.anderson.56@example.com NULL 0 NULL",
     ]
 
-    @Test("every payload converges, shuffled with duplicates, and rebuild gives the same tables",
-          arguments: ["charge", "invoice"])
+    @Test(
+        "every payload converges, shuffled with duplicates, and rebuild gives the same tables",
+        arguments: ["charge", "invoice"])
     func corpus(mode: String) async throws {
         let events = try RealPayloads.events()
         #expect(events.count >= 75, "the whole corpus: \(events.count) payloads")
@@ -100,15 +101,17 @@ struct RealPayloadTests {
 
     /// One daemon, one order: sends every event (a third of them twice), checks the rows, rebuilds.
     func deliverAndCheck(_ events: [RealPayloads.Event], mode: String, seed: UInt64) async throws -> [String: [String]] {
-        let daemon = try DaemonProcess(arguments: ["--transaction-source", mode],
-                                       environment: ["STRIPE_WEBHOOK_SECRET": Self.secret])
+        let daemon = try DaemonProcess(
+            arguments: ["--transaction-source", mode],
+            environment: ["STRIPE_WEBHOOK_SECRET": Self.secret])
         defer { daemon.cleanup() }
         var rng = SeededGenerator(seed: seed)
         let deliveries = (events + events.enumerated().filter { $0.offset % 3 == 0 }.map(\.element)).shuffled(using: &rng)
         for event in deliveries {
             let signature = EventFactory.sign(event.body, secret: Self.secret, at: Int64(Date().timeIntervalSince1970))
-            let (status, answer) = try await daemon.post("/webhooks/stripe", body: event.body,
-                                                         headers: ["Stripe-Signature": signature])
+            let (status, answer) = try await daemon.post(
+                "/webhooks/stripe", body: event.body,
+                headers: ["Stripe-Signature": signature])
             #expect(status == 200, "\(event.name): \(answer)")
         }
         let db = try AppDatabase.open(path: daemon.databasePath, readonly: true)
@@ -128,23 +131,28 @@ struct RealPayloadTests {
         }
 
         // Events with no version (the key absent or null) are stored with a NULL one, and read all the same.
-        #expect(try db.count("inbox_events", where: "api_version IS NULL AND type NOT LIKE 'attributiond.%'") == events.filter { $0.apiVersion == nil }.count)
+        #expect(
+            try db.count("inbox_events", where: "api_version IS NULL AND type NOT LIKE 'attributiond.%'")
+                == events.filter { $0.apiVersion == nil }.count)
         #expect(events.filter { $0.apiVersion == nil }.count == 13)
 
-        let transactions = try db.column("""
+        let transactions = try db.column(
+            """
             SELECT transaction_id || ' ' || source || ' ' || amount || ' ' || amount_refunded || ' ' || currency || ' '
                    || livemode || ' ' || ifnull(stripe_customer_id, 'NULL') FROM transactions ORDER BY transaction_id
             """)
         #expect(transactions == (mode == "charge" ? Self.chargeModeTransactions : Self.invoiceModeTransactions))
 
-        let subscriptions = try db.column("""
+        let subscriptions = try db.column(
+            """
             SELECT subscription_id || ' ' || status || ' ' || ifnull(price_id, 'NULL') || ' ' || amount || ' '
                    || ifnull(currency, 'NULL') || ' ' || ifnull(interval, 'NULL') || ' '
                    || ifnull(current_period_end, 'NULL') || ' ' || livemode FROM subscriptions ORDER BY subscription_id
             """)
         #expect(subscriptions == Self.subscriptions)
 
-        let customers = try db.column("""
+        let customers = try db.column(
+            """
             SELECT stripe_customer_id || ' ' || ifnull(email, 'NULL') || ' ' || ifnull(name, 'NULL') || ' ' || livemode
                    || ' ' || ifnull(deleted_at, 'NULL') FROM customers ORDER BY stripe_customer_id
             """)
@@ -152,8 +160,10 @@ struct RealPayloadTests {
 
         #expect(try daemon.stop() == 0)
         let incremental = try db.domainDump()
-        let (code, out, err) = try DaemonProcess.run(["events", "rebuild", "--db", daemon.databasePath,
-                                                      "--transaction-source", mode])
+        let (code, out, err) = try DaemonProcess.run([
+            "events", "rebuild", "--db", daemon.databasePath,
+            "--transaction-source", mode,
+        ])
         #expect(code == 0, "\(err)")
         #expect(out.contains("rebuilt from") && out.contains("no inbox status changed"), "\(out)")
         #expect(try db.domainDump() == incremental, "events rebuild equals incremental application")

@@ -10,8 +10,11 @@ import Testing
         let secret = "whsec_e2e_\(UUID().uuidString.prefix(8))"
         let daemon = try DaemonProcess(environment: ["STRIPE_WEBHOOK_SECRET": secret], directory: URL(fileURLWithPath: directory.path))
 
-        let result = try runAttributiond(["send-test-events", "--url", "http://127.0.0.1:\(daemon.port)",
-                                                "--db", database], environment: ["STRIPE_WEBHOOK_SECRET": secret])
+        let result = try runAttributiond(
+            [
+                "send-test-events", "--url", "http://127.0.0.1:\(daemon.port)",
+                "--db", database,
+            ], environment: ["STRIPE_WEBHOOK_SECRET": secret])
         #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
         let lines = result.stdout.split(separator: "\n")
         #expect(lines.filter { $0.hasPrefix("✓ ") }.count == 21)
@@ -33,8 +36,10 @@ import Testing
         let directory = try TemporaryDirectory()
         let database = directory.path + "/attribution.sqlite"
         let daemon = try DaemonProcess(environment: [:], directory: URL(fileURLWithPath: directory.path))
-        let result = try runAttributiond(["send-test-events", "--url", "http://127.0.0.1:\(daemon.port)/webhooks/stripe",
-                                                "--db", database])
+        let result = try runAttributiond([
+            "send-test-events", "--url", "http://127.0.0.1:\(daemon.port)/webhooks/stripe",
+            "--db", database,
+        ])
         #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
         #expect(try daemon.stop() == 0)
     }
@@ -42,9 +47,12 @@ import Testing
     @Test func failsWhenTheDaemonHasAnotherSecret() async throws {
         let directory = try TemporaryDirectory()
         let database = directory.path + "/attribution.sqlite"
-        let daemon = try DaemonProcess(environment: ["STRIPE_WEBHOOK_SECRET": "whsec_daemon_side"], directory: URL(fileURLWithPath: directory.path))
-        let result = try runAttributiond(["send-test-events", "--url", "http://127.0.0.1:\(daemon.port)",
-                                                "--db", database, "--secret", "whsec_sender_side"])
+        let daemon = try DaemonProcess(
+            environment: ["STRIPE_WEBHOOK_SECRET": "whsec_daemon_side"], directory: URL(fileURLWithPath: directory.path))
+        let result = try runAttributiond([
+            "send-test-events", "--url", "http://127.0.0.1:\(daemon.port)",
+            "--db", database, "--secret", "whsec_sender_side",
+        ])
         #expect(result.status == 1)
         #expect(result.stdout.contains("✗ customer.created accepted: HTTP 400"))
         #expect(result.stdout.contains("✓ bad signature rejected with 400"))

@@ -16,8 +16,9 @@ struct SettingsCommandTests {
         let db = try AppDatabase.open(path: path)
         try await db.deliver([
             EventFactory.charge(event: "e1", created: 100, id: "ch_1", amount: 1000, partner: "p"),
-            EventFactory.charge(event: "e2", type: "charge.refunded", created: 200, id: "ch_1", amount: 1000,
-                                refunded: 300, partner: "p"),
+            EventFactory.charge(
+                event: "e2", type: "charge.refunded", created: 200, id: "ch_1", amount: 1000,
+                refunded: 300, partner: "p"),
         ])
         try await db.applyAll()
         #expect(try db.count("transactions") == 1)
@@ -69,16 +70,20 @@ struct SettingsCommandTests {
     @Test("a new database served with flags records them as its first settings")
     func firstServeRecords() async throws {
         defer { cleanup() }
-        let daemon = try DaemonProcess(arguments: ["--transaction-source", "invoice"],
-                                       environment: ["STRIPE_WEBHOOK_SECRET": "whsec_x"], databasePath: path)
+        let daemon = try DaemonProcess(
+            arguments: ["--transaction-source", "invoice"],
+            environment: ["STRIPE_WEBHOOK_SECRET": "whsec_x"], databasePath: path)
         defer { daemon.cleanup() }
         #expect(try daemon.stop() == 0)
         let (_, shown, _) = try DaemonProcess.run(["settings", "show", "--db", path])
         #expect(shown.contains("transaction_source: invoice"))
         // A later start from a plain shell runs in invoice mode, and one asking for charge is refused.
-        let (code, _, err) = try DaemonProcess.run(["serve", "--db", path, "--listen", "127.0.0.1:0",
-                                                    "--transaction-source", "charge"],
-                                                   environment: ["STRIPE_WEBHOOK_SECRET": "whsec_x"])
+        let (code, _, err) = try DaemonProcess.run(
+            [
+                "serve", "--db", path, "--listen", "127.0.0.1:0",
+                "--transaction-source", "charge",
+            ],
+            environment: ["STRIPE_WEBHOOK_SECRET": "whsec_x"])
         #expect(code == 2, "\(err)")
     }
 }

@@ -32,14 +32,16 @@ struct ShutdownBacklogTests {
                 try await db.deliver((start..<min(start + 5_000, total)).map(Self.charge))
             }
         }
-        let daemon = try DaemonProcess(environment: ["STRIPE_WEBHOOK_SECRET": "whsec_backlog"], directory: directory,
-                                       databasePath: path)
+        let daemon = try DaemonProcess(
+            environment: ["STRIPE_WEBHOOK_SECRET": "whsec_backlog"], directory: directory,
+            databasePath: path)
         defer { daemon.cleanup() }
         // When the worker is busy with it and SIGTERM arrives
-        #expect(try await poll(seconds: 60) {
-            let db = try AppDatabase.open(path: path, readonly: true)
-            return try db.count("inbox_events", where: "status = 'applied'") > 0
-        })
+        #expect(
+            try await poll(seconds: 60) {
+                let db = try AppDatabase.open(path: path, readonly: true)
+                return try db.count("inbox_events", where: "status = 'applied'") > 0
+            })
         let started = Date()
         let code = try daemon.stop(signal: SIGTERM, timeout: 30)
         let took = Date().timeIntervalSince(started)

@@ -35,14 +35,16 @@ struct StoreTroubleTests {
     func event(_ id: String, metadataBytes: Int = 0) -> String {
         var metadata: [String: String] = ["customer_key": "\(id)@trouble"]
         if metadataBytes > 0 { metadata["padding"] = String(repeating: "p", count: metadataBytes) }
-        return EventFactory.envelope(id: id, type: "customer.created", created: 1_800_000_000,
-                                     object: ["id": "cus_\(id)", "object": "customer", "metadata": metadata])
+        return EventFactory.envelope(
+            id: id, type: "customer.created", created: 1_800_000_000,
+            object: ["id": "cus_\(id)", "object": "customer", "metadata": metadata])
     }
 
     func post(_ daemon: DaemonProcess, _ payload: String) throws -> Int? {
         let body = Array(payload.utf8)
-        let signature = StripeSignatureVerifier.header(payload: body, secret: Self.secret,
-                                                       timestamp: Int64(Date().timeIntervalSince1970))
+        let signature = StripeSignatureVerifier.header(
+            payload: body, secret: Self.secret,
+            timestamp: Int64(Date().timeIntervalSince1970))
         let connection = try RawHTTPConnection(port: daemon.port, timeout: 30)
         connection.send(RawHTTPConnection.request(headers: [("Stripe-Signature", signature)], body: body))
         return connection.readResponse()?.status
@@ -61,8 +63,9 @@ struct StoreTroubleTests {
         }
     }
 
-    @Test("a sqlite3 shell holding the write lock past the busy timeout: 503 and a log line, then 200 once it lets go",
-          .enabled(if: SQLiteShell.isInstalled, "sqlite3 is not installed"))
+    @Test(
+        "a sqlite3 shell holding the write lock past the busy timeout: 503 and a log line, then 200 once it lets go",
+        .enabled(if: SQLiteShell.isInstalled, "sqlite3 is not installed"))
     func shellHoldingTheWriteLock() async throws {
         let daemon = try DaemonProcess(arguments: ["--busy-timeout", "1"], environment: ["STRIPE_WEBHOOK_SECRET": Self.secret])
         defer { daemon.cleanup() }
@@ -97,8 +100,9 @@ struct StoreTroubleTests {
         #expect(try daemon.stop() == 0)
     }
 
-    @Test("a sqlite3 shell reading (an open read transaction) never blocks intake: WAL",
-          .enabled(if: SQLiteShell.isInstalled, "sqlite3 is not installed"))
+    @Test(
+        "a sqlite3 shell reading (an open read transaction) never blocks intake: WAL",
+        .enabled(if: SQLiteShell.isInstalled, "sqlite3 is not installed"))
     func shellReadingDoesNotBlock() async throws {
         let daemon = try DaemonProcess(arguments: ["--busy-timeout", "1"], environment: ["STRIPE_WEBHOOK_SECRET": Self.secret])
         defer { daemon.cleanup() }
@@ -117,14 +121,16 @@ struct StoreTroubleTests {
         #expect(try daemon.stop() == 0)
     }
 
-    @Test("a full filesystem: 503 and a log line, nothing acknowledged that was not stored, recovery when space returns",
-          .enabled(if: canMount, "cannot mount a tmpfs here (needs root)"))
+    @Test(
+        "a full filesystem: 503 and a log line, nothing acknowledged that was not stored, recovery when space returns",
+        .enabled(if: canMount, "cannot mount a tmpfs here (needs root)"))
     func fullFilesystem() async throws {
         let mountPoint = try TemporaryDirectory()
         #expect(Self.run("/bin/mount", ["-t", "tmpfs", "-o", "size=12m", "tmpfs", mountPoint.path]) == 0)
         defer { Self.run("/bin/umount", ["-l", mountPoint.path]) }
-        let daemon = try DaemonProcess(environment: ["STRIPE_WEBHOOK_SECRET": Self.secret],
-                                       directory: URL(fileURLWithPath: mountPoint.path))
+        let daemon = try DaemonProcess(
+            environment: ["STRIPE_WEBHOOK_SECRET": Self.secret],
+            directory: URL(fileURLWithPath: mountPoint.path))
         defer { daemon.kill9() }
         for n in 0..<5 { #expect(try post(daemon, event("evt_full_\(n)")) == 200) }
 
@@ -163,8 +169,9 @@ struct StoreTroubleTests {
         print("store trouble: full filesystem, acknowledged \(acknowledged.count), refused with 503 \(refused.count), lost 0")
     }
 
-    @Test("a read-only filesystem: serve refuses to start with a clear error; once writable it starts and serves",
-          .enabled(if: canMount, "cannot mount a tmpfs here (needs root)"))
+    @Test(
+        "a read-only filesystem: serve refuses to start with a clear error; once writable it starts and serves",
+        .enabled(if: canMount, "cannot mount a tmpfs here (needs root)"))
     func readOnlyFilesystem() async throws {
         let mountPoint = try TemporaryDirectory()
         #expect(Self.run("/bin/mount", ["-t", "tmpfs", "-o", "size=8m", "tmpfs", mountPoint.path]) == 0)
@@ -174,22 +181,25 @@ struct StoreTroubleTests {
         // Remounting read-only is refused while a process has a file open for writing,
         // so the read-only case a running daemon can meet is the one at start.
         #expect(Self.run("/bin/mount", ["-o", "remount,ro", mountPoint.path]) == 0)
-        let (code, _, stderr) = try DaemonProcess.run(["serve", "--db", path, "--listen", "127.0.0.1:0"],
-                                                      environment: ["STRIPE_WEBHOOK_SECRET": Self.secret])
+        let (code, _, stderr) = try DaemonProcess.run(
+            ["serve", "--db", path, "--listen", "127.0.0.1:0"],
+            environment: ["STRIPE_WEBHOOK_SECRET": Self.secret])
         #expect(code == 1)
         #expect(stderr.contains("cannot open database at \(path)"), "\(stderr)")
         #expect(stderr.contains("read-only"), "the error names the cause: \(stderr)")
 
         #expect(Self.run("/bin/mount", ["-o", "remount,rw", mountPoint.path]) == 0)
-        let daemon = try DaemonProcess(environment: ["STRIPE_WEBHOOK_SECRET": Self.secret],
-                                       directory: URL(fileURLWithPath: mountPoint.path))
+        let daemon = try DaemonProcess(
+            environment: ["STRIPE_WEBHOOK_SECRET": Self.secret],
+            directory: URL(fileURLWithPath: mountPoint.path))
         defer { daemon.kill9() }
         #expect(try post(daemon, event("evt_ro_1")) == 200)
         #expect(try daemon.stop() == 0)
     }
 
-    @Test("backup onto a full filesystem, into a missing directory, or onto the database itself: one line, exit 1, nothing left behind",
-          .enabled(if: canMount, "cannot mount a tmpfs here (needs root)"))
+    @Test(
+        "backup onto a full filesystem, into a missing directory, or onto the database itself: one line, exit 1, nothing left behind",
+        .enabled(if: canMount, "cannot mount a tmpfs here (needs root)"))
     func backupTrouble() async throws {
         let work = try TemporaryDirectory()
         let database = work.path + "/attribution.sqlite"

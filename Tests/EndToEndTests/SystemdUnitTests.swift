@@ -25,16 +25,19 @@ import Testing
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: analyze), "systemd-analyze is not installed"))
     func exposureIsAtMostOnePointFive() throws {
         let result = try run(Self.analyze, ["security", "--offline=true", Self.unit])
-        let match = try #require(result.output.firstMatch(of: /Overall exposure level for attributiond\.service: (\d+\.\d+)/),
-                                 "no exposure line in: \(result.output)")
+        let match = try #require(
+            result.output.firstMatch(of: /Overall exposure level for attributiond\.service: (\d+\.\d+)/),
+            "no exposure line in: \(result.output)")
         let exposure = try #require(Double(match.1))
         #expect(exposure <= 1.5)
     }
 
     @Test func unitHasTheServiceContract() throws {
         let text = try String(contentsOfFile: Self.unit, encoding: .utf8)
-        for line in ["Type=notify", "NotifyAccess=main", "Restart=on-failure", "DynamicUser=yes",
-                     "StateDirectory=attributiond", "LoadCredential=stripe-webhook-secret:/etc/attributiond/stripe-webhook-secret"] {
+        for line in [
+            "Type=notify", "NotifyAccess=main", "Restart=on-failure", "DynamicUser=yes",
+            "StateDirectory=attributiond", "LoadCredential=stripe-webhook-secret:/etc/attributiond/stripe-webhook-secret",
+        ] {
             #expect(text.contains("\n\(line)\n"), "missing \(line)")
         }
         #expect(text.contains("\nWatchdogSec="))

@@ -21,7 +21,8 @@ extension AppDatabase {
         try writer.read { db in
             var out: [String: [String]] = [:]
             let tables = [
-                "customers": "customer_key, stripe_customer_id, partner_key, email, name, livemode, created_at, updated_at, deleted_at, flag, approved_at",
+                "customers":
+                    "customer_key, stripe_customer_id, partner_key, email, name, livemode, created_at, updated_at, deleted_at, flag, approved_at",
                 "partners": "*", "transactions": "*", "subscriptions": "*",
                 "attributed_transactions": "*", "promotion_codes": "*",
                 // The commission ledger (SPEC §7).

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// The real `attributiond` binary, started on a temp database for end-to-end tests.
@@ -22,8 +23,10 @@ public final class DaemonProcess: @unchecked Sendable {  // Process is thread-sa
 
     /// Starts `attributiond serve` on 127.0.0.1 with a free port and waits until it listens.
     /// `directory` (a new temp directory if nil) holds `attribution.sqlite` unless `databasePath` is given.
-    public init(arguments: [String] = [], environment: [String: String] = [:], directory: URL? = nil,
-                databasePath: String? = nil) throws {
+    public init(
+        arguments: [String] = [], environment: [String: String] = [:], directory: URL? = nil,
+        databasePath: String? = nil
+    ) throws {
         self.directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("attributiond-e2e-\(UUID())")
         self.databasePath = databasePath ?? self.directory.appendingPathComponent("attribution.sqlite").path
         try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
@@ -97,8 +100,10 @@ public final class DaemonProcess: @unchecked Sendable {  // Process is thread-sa
     public var baseURL: String { "http://127.0.0.1:\(port)" }
 
     /// POSTs `body` to `path` over the socket; returns the status and body.
-    public func post(_ path: String, body: String, headers: [String: String] = [:],
-                     session: URLSession = .shared) async throws -> (Int, String) {
+    public func post(
+        _ path: String, body: String, headers: [String: String] = [:],
+        session: URLSession = .shared
+    ) async throws -> (Int, String) {
         var request = URLRequest(url: URL(string: baseURL + path)!)
         request.httpMethod = "POST"
         request.httpBody = Data(body.utf8)
@@ -119,13 +124,17 @@ public final class DaemonProcess: @unchecked Sendable {  // Process is thread-sa
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
         process.environment = cleanEnvironment().merging(environment) { _, b in b }
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         process.standardOutput = out
         process.standardError = err
         try process.run()
         // Read stderr on another thread, so a chatty child cannot block on a full pipe.
         let errBox = DataBox()
-        let reader = Thread { errBox.data = err.fileHandleForReading.readDataToEndOfFile(); errBox.done.signal() }
+        let reader = Thread {
+            errBox.data = err.fileHandleForReading.readDataToEndOfFile()
+            errBox.done.signal()
+        }
         reader.start()
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         errBox.done.wait()
@@ -137,8 +146,11 @@ public final class DaemonProcess: @unchecked Sendable {  // Process is thread-sa
     /// so a developer's shell cannot change what the tests see.
     public static func cleanEnvironment() -> [String: String] {
         ProcessInfo.processInfo.environment.filter { key, _ in
-            !key.hasPrefix("ATTRIBUTIOND_") && !["STRIPE_WEBHOOK_SECRET", "NOTIFY_SOCKET", "WATCHDOG_USEC",
-                                                 "CREDENTIALS_DIRECTORY", "STATE_DIRECTORY"].contains(key)
+            !key.hasPrefix("ATTRIBUTIOND_")
+                && ![
+                    "STRIPE_WEBHOOK_SECRET", "NOTIFY_SOCKET", "WATCHDOG_USEC",
+                    "CREDENTIALS_DIRECTORY", "STATE_DIRECTORY",
+                ].contains(key)
         }
     }
 }

@@ -16,8 +16,10 @@ public enum Fixtures {
     }
 
     /// A captured Stripe event made unique: new id and `created`, with metadata merged into its object.
-    public static func capturedEvent(_ name: String, id: String, created: Int, objectID: String? = nil,
-                                     metadata: [String: String] = [:], object edits: [String: Any] = [:]) throws -> String {
+    public static func capturedEvent(
+        _ name: String, id: String, created: Int, objectID: String? = nil,
+        metadata: [String: String] = [:], object edits: [String: Any] = [:]
+    ) throws -> String {
         var event = try json("events/third-party-captures/stripe-ruby-mock.\(name).2020-08-27.json")
         var data = event["data"] as! [String: Any]
         var object = data["object"] as! [String: Any]

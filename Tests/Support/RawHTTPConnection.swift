@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A blocking TCP connection to 127.0.0.1 that sends exactly the bytes it is given.
@@ -107,8 +108,10 @@ public final class RawHTTPConnection: @unchecked Sendable {  // one thread at a 
     }
 
     /// The bytes of a request with the given body and headers (`Content-Length` added unless given).
-    public static func request(_ method: String = "POST", _ path: String = "/webhooks/stripe", headers: [(String, String)] = [],
-                               body: [UInt8] = [], contentLength: Int? = nil, keepAlive: Bool = true) -> [UInt8] {
+    public static func request(
+        _ method: String = "POST", _ path: String = "/webhooks/stripe", headers: [(String, String)] = [],
+        body: [UInt8] = [], contentLength: Int? = nil, keepAlive: Bool = true
+    ) -> [UInt8] {
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         if !keepAlive { head += "Connection: close\r\n" }
         for (name, value) in headers { head += "\(name): \(value)\r\n" }

@@ -63,7 +63,8 @@ public enum RealPayloads {
             ]
         }
         event["id"] = id
-        return Event(name: "\(file)#\(index)", id: id, type: event["type"] as! String,
-                     apiVersion: event["api_version"] as? String, body: try EventFactory.serialize(event))
+        return Event(
+            name: "\(file)#\(index)", id: id, type: event["type"] as! String,
+            apiVersion: event["api_version"] as? String, body: try EventFactory.serialize(event))
     }
 }

@@ -37,7 +37,10 @@ public final class SQLiteShell: @unchecked Sendable {  // Process and the pipe a
     /// printed (results and error messages), so a test knows rather than guesses
     /// whether, say, `BEGIN IMMEDIATE` took the lock.
     public func run(_ sql: String, timeout: TimeInterval = 30) throws -> String {
-        let mark = lock.withLock { marks += 1; return "-- done \(marks) --" }
+        let mark = lock.withLock {
+            marks += 1
+            return "-- done \(marks) --"
+        }
         let start = lock.withLock { printed.utf8.count }
         try execute(sql)
         try execute(".print '\(mark)'")

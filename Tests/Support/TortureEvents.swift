@@ -26,7 +26,10 @@ public enum TortureEvents {
         var out: [(String, String)] = []
         let customers = max(count / 8, 1)
         var n = 0
-        func id() -> String { n += 1; return "evt_\(prefix)_\(n)" }
+        func id() -> String {
+            n += 1
+            return "evt_\(prefix)_\(n)"
+        }
         func when() -> Int { now - Int.random(in: 0..<86_400, using: &rng) }
         while out.count < count {
             let c = Int.random(in: 0..<customers, using: &rng)
@@ -34,37 +37,64 @@ public enum TortureEvents {
             switch Int.random(in: 0..<10, using: &rng) {
             case 0, 1:
                 let e = id()
-                out.append((e, EventFactory.customer(event: e, type: ["customer.created", "customer.updated"].randomElement(using: &rng)!,
-                                                     created: when(), id: "cus_\(prefix)_\(c)", key: "k\(c)@\(prefix)",
-                                                     partner: partner, email: "k\(c)@\(prefix).example")))
+                out.append(
+                    (
+                        e,
+                        EventFactory.customer(
+                            event: e, type: ["customer.created", "customer.updated"].randomElement(using: &rng)!,
+                            created: when(), id: "cus_\(prefix)_\(c)", key: "k\(c)@\(prefix)",
+                            partner: partner, email: "k\(c)@\(prefix).example")
+                    ))
             case 2...5:
                 let e = id()
                 let amount = Int.random(in: 100...50_000, using: &rng)
                 let ch = "ch_\(prefix)_\(n)"
-                out.append((e, EventFactory.charge(event: e, created: when(), id: ch, amount: amount,
-                                                   currency: ["usd", "eur", "jpy"].randomElement(using: &rng)!,
-                                                   customer: "cus_\(prefix)_\(c)", key: Bool.random(using: &rng) ? "k\(c)@\(prefix)" : nil,
-                                                   partner: partner, product: ["basic", "pro", nil].randomElement(using: &rng)!)))
+                out.append(
+                    (
+                        e,
+                        EventFactory.charge(
+                            event: e, created: when(), id: ch, amount: amount,
+                            currency: ["usd", "eur", "jpy"].randomElement(using: &rng)!,
+                            customer: "cus_\(prefix)_\(c)", key: Bool.random(using: &rng) ? "k\(c)@\(prefix)" : nil,
+                            partner: partner, product: ["basic", "pro", nil].randomElement(using: &rng)!)
+                    ))
                 if Int.random(in: 0..<3, using: &rng) == 0 {
                     let r = id()
-                    out.append((r, EventFactory.charge(event: r, type: "charge.refunded", created: when(), id: ch, amount: amount,
-                                                       refunded: Bool.random(using: &rng) ? amount : amount / 3,
-                                                       customer: "cus_\(prefix)_\(c)")))
+                    out.append(
+                        (
+                            r,
+                            EventFactory.charge(
+                                event: r, type: "charge.refunded", created: when(), id: ch, amount: amount,
+                                refunded: Bool.random(using: &rng) ? amount : amount / 3,
+                                customer: "cus_\(prefix)_\(c)")
+                        ))
                 }
             case 6:
                 let e = id()
-                out.append((e, EventFactory.charge(event: e, type: "charge.failed", created: when(), id: "ch_\(prefix)_\(n)",
-                                                   amount: 999, customer: "cus_\(prefix)_\(c)", status: "failed")))
+                out.append(
+                    (
+                        e,
+                        EventFactory.charge(
+                            event: e, type: "charge.failed", created: when(), id: "ch_\(prefix)_\(n)",
+                            amount: 999, customer: "cus_\(prefix)_\(c)", status: "failed")
+                    ))
             default:
                 let sub = "sub_\(prefix)_\(c)_\(Int.random(in: 0..<3, using: &rng))"
-                let type = ["customer.subscription.created", "customer.subscription.updated",
-                            "customer.subscription.deleted"].randomElement(using: &rng)!
+                let type = [
+                    "customer.subscription.created", "customer.subscription.updated",
+                    "customer.subscription.deleted",
+                ].randomElement(using: &rng)!
                 let e = id()
-                out.append((e, EventFactory.subscription(event: e, type: type, created: when(), id: sub,
-                                                         customer: "cus_\(prefix)_\(c)",
-                                                         status: ["active", "trialing", "past_due"].randomElement(using: &rng)!,
-                                                         unitAmount: Int.random(in: 500...5000, using: &rng),
-                                                         quantity: Int.random(in: 1...3, using: &rng))))
+                out.append(
+                    (
+                        e,
+                        EventFactory.subscription(
+                            event: e, type: type, created: when(), id: sub,
+                            customer: "cus_\(prefix)_\(c)",
+                            status: ["active", "trialing", "past_due"].randomElement(using: &rng)!,
+                            unitAmount: Int.random(in: 500...5000, using: &rng),
+                            quantity: Int.random(in: 1...3, using: &rng))
+                    ))
             }
         }
         return Array(out.prefix(count))
