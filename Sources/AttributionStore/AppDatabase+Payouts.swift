@@ -48,19 +48,24 @@ extension AppDatabase {
 
     static func plan(_ request: PayoutRequest, payoutId: String, in db: Database) throws -> Payout? {
         if let partner = request.partner,
-           try db.one("SELECT 1 FROM partners WHERE partner_key = ?", partner, as: { _ in true }) == nil {
+            try db.one("SELECT 1 FROM partners WHERE partner_key = ?", partner, as: { _ in true }) == nil
+        {
             throw StoreError.notFound("cannot pay partner \(partner): no such partner")
         }
-        let rows = try db.all("""
+        let rows = try db.all(
+            """
             SELECT transaction_id, partner_key, currency, occurred_at, commission - paid FROM ledger_rows
             WHERE livemode = 1 AND held = 0 AND commission <> paid AND (?2 IS NULL OR partner_key = ?2)
               AND occurred_at <= (SELECT strftime('%Y-%m-%dT%H:%M:%SZ', ?1, '-' || days || ' days') FROM ledger_hold)
             ORDER BY partner_key, currency, occurred_at, transaction_id
-            """, Timestamp.iso(request.asOf), request.partner, as: { c in
-            Payout.Item(transactionId: try c[0], partnerKey: try c[1], currency: try c[2], amount: try c[4],
-                        occurredAt: try c[3])
-        })
-        var lines: [Payout.Line] = [], items: [Payout.Item] = []
+            """, Timestamp.iso(request.asOf), request.partner,
+            as: { c in
+                Payout.Item(
+                    transactionId: try c[0], partnerKey: try c[1], currency: try c[2], amount: try c[4],
+                    occurredAt: try c[3])
+            })
+        var lines: [Payout.Line] = []
+        var items: [Payout.Item] = []
         var start = 0
         while start < rows.count {
             var end = start
@@ -103,30 +108,41 @@ extension AppDatabase {
     }
 
     static func payout(_ id: String, items withItems: Bool, in db: Database) throws -> PayoutDetail? {
-        guard var p = try db.one("""
-            SELECT payout_id, created_at, as_of, hold_days, status, paid_at, reference FROM payouts WHERE payout_id = ?
-            """, id, as: { c in
-            PayoutDetail(payoutId: try c[0], createdAt: try c[1], asOf: try c[2], holdDays: Int(try c[3] as Int64),
-                         status: try c[4], paidAt: try c[5], reference: try c[6], lines: [], items: [])
-        }) else { return nil }
-        p.lines = try db.all("""
+        guard
+            var p = try db.one(
+                """
+                SELECT payout_id, created_at, as_of, hold_days, status, paid_at, reference FROM payouts WHERE payout_id = ?
+                """, id,
+                as: { c in
+                    PayoutDetail(
+                        payoutId: try c[0], createdAt: try c[1], asOf: try c[2], holdDays: Int(try c[3] as Int64),
+                        status: try c[4], paidAt: try c[5], reference: try c[6], lines: [], items: [])
+                })
+        else { return nil }
+        p.lines = try db.all(
+            """
             SELECT l.partner_key, pa.name, pa.email, l.currency, l.amount,
                    (SELECT count(*) FROM payout_items i WHERE i.payout_id = l.payout_id AND i.partner_key = l.partner_key
                       AND i.currency = l.currency)
             FROM payout_lines l LEFT JOIN partners pa ON pa.partner_key = l.partner_key
             WHERE l.payout_id = ? ORDER BY l.partner_key, l.currency
-            """, id, as: { c in
-            PayoutDetail.Line(partnerKey: try c[0], name: try c[1], email: try c[2], currency: try c[3], amount: try c[4],
-                              items: Int(try c[5] as Int64))
-        })
+            """, id,
+            as: { c in
+                PayoutDetail.Line(
+                    partnerKey: try c[0], name: try c[1], email: try c[2], currency: try c[3], amount: try c[4],
+                    items: Int(try c[5] as Int64))
+            })
         if withItems {
-            p.items = try db.all("""
+            p.items = try db.all(
+                """
                 SELECT transaction_id, partner_key, currency, amount, occurred_at FROM payout_items WHERE payout_id = ?
                 ORDER BY partner_key, currency, occurred_at, transaction_id
-                """, id, as: { c in
-                Payout.Item(transactionId: try c[0], partnerKey: try c[1], currency: try c[2], amount: try c[3],
-                            occurredAt: try c[4])
-            })
+                """, id,
+                as: { c in
+                    Payout.Item(
+                        transactionId: try c[0], partnerKey: try c[1], currency: try c[2], amount: try c[3],
+                        occurredAt: try c[4])
+                })
         }
         return p
     }
@@ -153,12 +169,16 @@ extension AppDatabase {
         }
     }
 
-    private func recordMark(_ mark: LocalEvent.PayoutMark, now: Int64,
-                            refusal: @escaping (String) -> String?) throws(StoreError) {
+    private func recordMark(
+        _ mark: LocalEvent.PayoutMark, now: Int64,
+        refusal: @escaping (String) -> String?
+    ) throws(StoreError) {
         do {
             try recordAdminEvent(type: LocalEvent.payoutMarkType, prefix: "payout_mark", object: mark, now: now) { db in
-                guard let status = try db.one("SELECT status FROM payouts WHERE payout_id = ?", mark.payoutId,
-                                              as: { try $0[0] as String })
+                guard
+                    let status = try db.one(
+                        "SELECT status FROM payouts WHERE payout_id = ?", mark.payoutId,
+                        as: { try $0[0] as String })
                 else { throw StoreError.notFound("cannot find payout \(mark.payoutId): no such payout") }
                 if let why = refusal(status) { throw StoreError.notFound(why) }
             }
@@ -171,14 +191,17 @@ extension AppDatabase {
     public func balances(mode: ReportMode) throws(StoreError) -> [Balance] {
         do {
             return try writer.read { db in
-                try db.all("""
+                try db.all(
+                    """
                     SELECT b.partner_key, p.name, b.livemode, b.currency, b.earned, b.pending, b.held, b.paid, b.due
                     FROM partner_balances b LEFT JOIN partners p ON p.partner_key = b.partner_key
                     WHERE \(Self.modeCondition(mode, table: "b")) ORDER BY b.partner_key, b.livemode DESC, b.currency
-                    """, as: { c in
-                    Balance(partnerKey: try c[0], name: try c[1], livemode: try c[2], currency: try c[3], earned: try c[4],
+                    """,
+                    as: { c in
+                        Balance(
+                            partnerKey: try c[0], name: try c[1], livemode: try c[2], currency: try c[3], earned: try c[4],
                             pending: try c[5], held: try c[6], paid: try c[7], due: try c[8])
-                })
+                    })
             }
         } catch {
             throw StoreError.wrap(error, "read the balances")

@@ -36,8 +36,10 @@ extension AppDatabase {
                     var after: Int64 = -1
                     let statements = Statements(memoizing: db)
                     var unsettled = Set<Int64>()
-                    while let last = try Self.replayPage(from: db, after: after, into: statements, settings: settings,
-                                                         result: &result, unsettled: &unsettled) {
+                    while let last = try Self.replayPage(
+                        from: db, after: after, into: statements, settings: settings,
+                        result: &result, unsettled: &unsettled)
+                    {
                         after = last
                     }
                     return result
@@ -56,10 +58,13 @@ extension AppDatabase {
     /// `target`; returns the page's last seq, or nil when there are no more.
     /// Seqs not applied yet go into `unsettled`: the worker may apply them
     /// while the rebuild runs, and they are caught up before the swap.
-    private static func replayPage(from source: Database, after seq: Int64, into target: Statements,
-                                   settings: ApplySettings, result: inout BatchResult,
-                                   unsettled: inout Set<Int64>) throws -> Int64? {
-        let rows = try source.all("""
+    private static func replayPage(
+        from source: Database, after seq: Int64, into target: Statements,
+        settings: ApplySettings, result: inout BatchResult,
+        unsettled: inout Set<Int64>
+    ) throws -> Int64? {
+        let rows = try source.all(
+            """
             SELECT seq, event_id, type, payload, status FROM inbox_events WHERE seq > ? ORDER BY seq LIMIT ?
             """, seq, rebuildPage, as: ReplayRow.init)
         guard let last = rows.last else { return nil }
@@ -74,8 +79,10 @@ extension AppDatabase {
     }
 
     /// Applies one applied event to the tables being built, with no status change.
-    private static func replay(_ row: ReplayRow, into target: Statements, settings: ApplySettings,
-                               result: inout BatchResult) throws {
+    private static func replay(
+        _ row: ReplayRow, into target: Statements, settings: ApplySettings,
+        result: inout BatchResult
+    ) throws {
         do {
             var projector = Projector(db: target, settings: settings)
             _ = try projector.apply(try EventSnapshot(payload: row.payload))
@@ -108,8 +115,9 @@ extension AppDatabase {
             while true {
                 let last = try shadow.writer.write { target in
                     try writer.read { source in
-                        try Self.replayPage(from: source, after: highest, into: Statements(memoizing: target),
-                                            settings: settings, result: &result, unsettled: &unsettled)
+                        try Self.replayPage(
+                            from: source, after: highest, into: Statements(memoizing: target),
+                            settings: settings, result: &result, unsettled: &unsettled)
                     }
                 }
                 guard let last else { break }
@@ -119,8 +127,9 @@ extension AppDatabase {
             for _ in 0..<5 {
                 let caught = try shadow.writer.write { target in
                     try writer.read { source in
-                        try Self.catchUp(from: source, into: Statements(memoizing: target), settings: settings,
-                                         unsettled: &unsettled, highest: &highest, result: &result)
+                        try Self.catchUp(
+                            from: source, into: Statements(memoizing: target), settings: settings,
+                            unsettled: &unsettled, highest: &highest, result: &result)
                     }
                 }
                 if caught < 100 { break }
@@ -141,8 +150,9 @@ extension AppDatabase {
                 try db.execute(sql: "DELETE FROM main.ledger_pause")
                 // The live tables now hold the shadow's state: what the worker applied since
                 // the last catch-up is applied to them directly.
-                _ = try Self.catchUp(from: db, into: Statements(memoizing: db), settings: settings,
-                                     unsettled: &unsettled, highest: &highest, result: &result)
+                _ = try Self.catchUp(
+                    from: db, into: Statements(memoizing: db), settings: settings,
+                    unsettled: &unsettled, highest: &highest, result: &result)
                 return .commit
             }
         }
@@ -151,14 +161,17 @@ extension AppDatabase {
 
     /// Replays the events that became applied since they were read (among
     /// `unsettled`) and those that arrived after `highest`; returns how many.
-    private static func catchUp(from source: Database, into target: Statements, settings: ApplySettings,
-                                unsettled: inout Set<Int64>, highest: inout Int64,
-                                result: inout BatchResult) throws -> Int {
+    private static func catchUp(
+        from source: Database, into target: Statements, settings: ApplySettings,
+        unsettled: inout Set<Int64>, highest: inout Int64,
+        result: inout BatchResult
+    ) throws -> Int {
         let before = result.applied.count
         let waiting = unsettled.sorted()
         for start in stride(from: 0, to: waiting.count, by: 500) {
             let chunk = waiting[start..<min(start + 500, waiting.count)]
-            let rows = try source.all("""
+            let rows = try source.all(
+                """
                 SELECT seq, event_id, type, payload, status FROM inbox_events
                 WHERE seq IN (\(chunk.map { String($0) }.joined(separator: ","))) AND status IN ('applied', 'ignored')
                 ORDER BY seq
@@ -171,8 +184,10 @@ extension AppDatabase {
             }
         }
         var newUnsettled = unsettled
-        while let last = try replayPage(from: source, after: highest, into: target, settings: settings,
-                                        result: &result, unsettled: &newUnsettled) {
+        while let last = try replayPage(
+            from: source, after: highest, into: target, settings: settings,
+            result: &result, unsettled: &newUnsettled)
+        {
             highest = last
         }
         unsettled = newUnsettled

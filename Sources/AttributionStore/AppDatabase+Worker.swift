@@ -68,8 +68,10 @@ extension AppDatabase {
     ///
     /// After `minimum` events it commits early whenever `pressure` says the intake
     /// is waiting for the writer, so a webhook never waits behind a whole batch.
-    public func applyDue(limit: Int = 200, settings: ApplySettings, retry: RetryPolicy = RetryPolicy(),
-                         now: Int64, minimum: Int = 16, pressure: IntakePressure? = nil) async throws(StoreError) -> BatchResult {
+    public func applyDue(
+        limit: Int = 200, settings: ApplySettings, retry: RetryPolicy = RetryPolicy(),
+        now: Int64, minimum: Int = 16, pressure: IntakePressure? = nil
+    ) async throws(StoreError) -> BatchResult {
         let batch = try await readDue(limit: limit, now: now)
         return try await apply(batch, settings: settings, retry: retry, now: now, minimum: minimum, pressure: pressure)
     }
@@ -79,17 +81,20 @@ extension AppDatabase {
     public func readDue(limit: Int, now: Int64, after seq: Int64 = -1) async throws(StoreError) -> DueBatch {
         do {
             let rows = try await writer.read { db in
-                try db.all("""
+                try db.all(
+                    """
                     SELECT \(Self.workColumns) FROM inbox_events INDEXED BY inbox_events_todo
                     WHERE status IN ('pending', 'failed') AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
                       AND seq > ?
                     ORDER BY seq LIMIT ?
                     """, Timestamp.iso(now), seq, limit, as: WorkRow.init)
             }
-            return DueBatch(items: rows.map { row in
-                DueBatch.Item(seq: row.seq, eventId: row.eventId, type: row.type,
-                              snapshot: Result { try EventSnapshot(payload: row.payload) })
-            })
+            return DueBatch(
+                items: rows.map { row in
+                    DueBatch.Item(
+                        seq: row.seq, eventId: row.eventId, type: row.type,
+                        snapshot: Result { try EventSnapshot(payload: row.payload) })
+                })
         } catch {
             throw StoreError.wrap(error, "read due events")
         }
@@ -103,8 +108,10 @@ extension AppDatabase {
     /// of the apply time. If an event fails while writing, that transaction is
     /// rolled back and the batch runs again with a savepoint per event, so the
     /// bad event rolls back alone and the others commit.
-    public func apply(_ batch: DueBatch, settings: ApplySettings, retry: RetryPolicy = RetryPolicy(), now: Int64,
-                      minimum: Int = 16, pressure: IntakePressure? = nil) async throws(StoreError) -> BatchResult {
+    public func apply(
+        _ batch: DueBatch, settings: ApplySettings, retry: RetryPolicy = RetryPolicy(), now: Int64,
+        minimum: Int = 16, pressure: IntakePressure? = nil
+    ) async throws(StoreError) -> BatchResult {
         guard batch.count > 0 else { return BatchResult() }
         func run(isolating: Bool) async throws -> BatchResult {
             try await writer.write { db in
@@ -117,9 +124,10 @@ extension AppDatabase {
                         break
                     }
                     guard let attempts = stillDue[item.seq] else { continue }
-                    try Self.applyOne(seq: item.seq, eventId: item.eventId, type: item.type, attempts: attempts,
-                                      snapshot: { try item.snapshot.get() }, in: statements, settings: settings, retry: retry,
-                                      now: now, isolating: isolating, into: &result)
+                    try Self.applyOne(
+                        seq: item.seq, eventId: item.eventId, type: item.type, attempts: attempts,
+                        snapshot: { try item.snapshot.get() }, in: statements, settings: settings, retry: retry,
+                        now: now, isolating: isolating, into: &result)
                 }
                 if !isolating { try Self.settleBatch(in: statements, settings: settings, into: &result) }
                 return result
@@ -154,19 +162,24 @@ extension AppDatabase {
     /// seq: one read over the queue index instead of one per event.
     private static func attemptsOfStillDue(_ batch: DueBatch, in db: Database) throws -> [Int64: Int] {
         guard let first = batch.items.first?.seq, let last = batch.lastSeq else { return [:] }
-        let rows = try db.all("""
+        let rows = try db.all(
+            """
             SELECT seq, attempts FROM inbox_events INDEXED BY inbox_events_todo
             WHERE status IN ('pending', 'failed') AND seq BETWEEN ? AND ?
-            """, first, last) { (try $0[0] as Int64, try $0[1] as Int) }
+            """, first, last
+        ) { (try $0[0] as Int64, try $0[1] as Int) }
         return Dictionary(uniqueKeysWithValues: rows)
     }
 
     /// Applies an inbox row, parsing its payload first.
-    static func applyOne(_ row: WorkRow, in db: Statements, settings: ApplySettings, retry: RetryPolicy, now: Int64,
-                         into result: inout BatchResult) throws {
-        try applyOne(seq: row.seq, eventId: row.eventId, type: row.type, attempts: row.attempts,
-                     snapshot: { try EventSnapshot(payload: row.payload) }, in: db, settings: settings,
-                     retry: retry, now: now, into: &result)
+    static func applyOne(
+        _ row: WorkRow, in db: Statements, settings: ApplySettings, retry: RetryPolicy, now: Int64,
+        into result: inout BatchResult
+    ) throws {
+        try applyOne(
+            seq: row.seq, eventId: row.eventId, type: row.type, attempts: row.attempts,
+            snapshot: { try EventSnapshot(payload: row.payload) }, in: db, settings: settings,
+            retry: retry, now: now, into: &result)
     }
 
     /// Applies one event with its inbox status change. With `isolating`, inside
@@ -174,9 +187,11 @@ extension AppDatabase {
     /// its row; without, a failure while writing throws `EventFailedInBatch`
     /// and the caller rolls back the whole transaction. A payload that cannot be
     /// read fails the same way either way: nothing was written for it yet.
-    static func applyOne(seq: Int64, eventId: String, type: String, attempts: Int, snapshot: () throws -> EventSnapshot,
-                         in db: Statements, settings: ApplySettings, retry: RetryPolicy, now: Int64,
-                         isolating: Bool = true, into result: inout BatchResult) throws {
+    static func applyOne(
+        seq: Int64, eventId: String, type: String, attempts: Int, snapshot: () throws -> EventSnapshot,
+        in db: Statements, settings: ApplySettings, retry: RetryPolicy, now: Int64,
+        isolating: Bool = true, into result: inout BatchResult
+    ) throws {
         var outcome = ApplyOutcome.ignored
         var conflicts: [String] = []
         var unresolved: [(kind: String, detail: String)] = []
@@ -187,7 +202,8 @@ extension AppDatabase {
             conflicts = projector.conflicts
             unresolved = projector.unresolved
             selfReferrals = projector.selfReferrals
-            try db.run("""
+            try db.run(
+                """
                 UPDATE inbox_events SET status = ?, applied_at = ?, last_error = NULL, next_attempt_at = NULL
                 WHERE seq = ?
                 """, outcome == .applied ? "applied" : "ignored", Timestamp.iso(now), seq)
@@ -216,11 +232,12 @@ extension AppDatabase {
             let attempts = attempts + 1
             let dead = attempts >= retry.maxAttempts
             let message = "\(error)"
-            try db.run("""
+            try db.run(
+                """
                 UPDATE inbox_events SET status = ?, attempts = ?, last_error = ?, next_attempt_at = ?
                 WHERE seq = ?
                 """, dead ? "dead" : "failed", attempts, message,
-                      dead ? nil : Timestamp.iso(now + retry.delay(afterAttempt: attempts)), seq)
+                dead ? nil : Timestamp.iso(now + retry.delay(afterAttempt: attempts)), seq)
             result.failed.append((eventId, type, message, dead))
         }
     }
@@ -268,8 +285,9 @@ extension AppDatabase {
             return try await writer.write { db in
                 let outcome = try Self.insert([event], receivedAt: now, in: db)[0]
                 guard outcome == .stored,
-                      let row = try db.one("SELECT \(Self.workColumns) FROM inbox_events WHERE event_id = ?", event.eventId,
-                                           as: WorkRow.init)
+                    let row = try db.one(
+                        "SELECT \(Self.workColumns) FROM inbox_events WHERE event_id = ?", event.eventId,
+                        as: WorkRow.init)
                 else { return outcome }
                 var result = BatchResult()
                 try Self.applyOne(row, in: Statements(db), settings: settings, retry: RetryPolicy(), now: now, into: &result)

@@ -15,20 +15,24 @@ extension Projector {
     // MARK: Admin events
 
     func applyRuleChange(_ r: LocalEvent.RuleChange, version: EventVersion) throws {
-        var bps: Int64?, flat: Int64?, currency: String?
+        var bps: Int64?
+        var flat: Int64?
+        var currency: String?
         switch r.reward {
         case .percent(let b)?: bps = b
         case .flat(let a, let c)?: (flat, currency) = (a, c.lowercased())
         case nil: break
         }
         let from = Timestamp.iso(r.effectiveFrom)
-        try db.run("""
+        try db.run(
+            """
             INSERT OR IGNORE INTO reward_rules (event_id, partner_key, product_key, percent_bps, flat_amount, currency,
                 ended, effective_from, max_months, max_payments, recorded_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, version.eventId, r.partnerKey, r.productKey, bps, flat, currency, r.reward == nil, from,
-                  r.maxMonths.map(Int64.init), r.maxPayments.map(Int64.init), Timestamp.iso(version.created))
-        try db.run("""
+            r.maxMonths.map(Int64.init), r.maxPayments.map(Int64.init), Timestamp.iso(version.created))
+        try db.run(
+            """
             INSERT OR IGNORE INTO ledger_dirty SELECT 't', transaction_id FROM attributed_transactions
             WHERE occurred_at >= ?1 AND (?2 IS NULL OR partner_key = ?2) AND (?3 IS NULL OR product_key = ?3)
             """, from, r.partnerKey, r.productKey)
@@ -36,7 +40,8 @@ extension Projector {
 
     /// The hold period is read by the views at query time: nothing to re-derive.
     func applyRewardHold(_ h: LocalEvent.RewardHold, version: EventVersion) throws {
-        try db.run("""
+        try db.run(
+            """
             INSERT INTO reward_hold (id, days, v_created, v_event) VALUES (1, ?, ?, ?)
             ON CONFLICT (id) DO UPDATE SET days = excluded.days, v_created = excluded.v_created, v_event = excluded.v_event
             WHERE (excluded.v_created, excluded.v_event) > (v_created, v_event)
@@ -44,7 +49,8 @@ extension Projector {
     }
 
     func applyApproval(_ a: LocalEvent.Approval, version: EventVersion) throws {
-        try db.run("""
+        try db.run(
+            """
             INSERT INTO fact_approvals (customer_key, at, v_event) VALUES (?, ?, ?)
             ON CONFLICT (customer_key) DO UPDATE SET at = excluded.at, v_event = excluded.v_event
             WHERE (excluded.at, excluded.v_event) < (at, v_event)
@@ -53,16 +59,19 @@ extension Projector {
     }
 
     func applyPayout(_ p: Payout, version: EventVersion) throws {
-        let inserted = try db.run("""
+        let inserted = try db.run(
+            """
             INSERT OR IGNORE INTO payouts (payout_id, created_at, as_of, hold_days, status) VALUES (?, ?, ?, ?, 'created')
             """, p.payoutId, Timestamp.iso(version.created), Timestamp.iso(p.asOf), Int64(p.holdDays))
         guard inserted > 0 else { return }
         for l in p.lines {
-            try db.run("INSERT INTO payout_lines (payout_id, partner_key, currency, amount) VALUES (?, ?, ?, ?)",
-                       p.payoutId, l.partnerKey, l.currency, l.amount)
+            try db.run(
+                "INSERT INTO payout_lines (payout_id, partner_key, currency, amount) VALUES (?, ?, ?, ?)",
+                p.payoutId, l.partnerKey, l.currency, l.amount)
         }
         for i in p.items {
-            try db.run("""
+            try db.run(
+                """
                 INSERT INTO payout_items (payout_id, transaction_id, partner_key, currency, amount, occurred_at)
                 VALUES (?, ?, ?, ?, ?, ?)
                 """, p.payoutId, i.transactionId, i.partnerKey, i.currency, i.amount, i.occurredAt)
@@ -71,7 +80,8 @@ extension Projector {
     }
 
     func applyPayoutMark(_ m: LocalEvent.PayoutMark, version: EventVersion) throws {
-        try db.run("""
+        try db.run(
+            """
             INSERT INTO fact_payout_marks (payout_id, kind, at, v_event, reference) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (payout_id, kind) DO UPDATE SET at = excluded.at, v_event = excluded.v_event,
                 reference = excluded.reference
@@ -83,7 +93,8 @@ extension Projector {
     /// Voided wins over paid (the CLI allows only one of them); a mark that
     /// arrives before its payout waits in `fact_payout_marks`.
     private func derivePayoutStatus(_ id: String) throws {
-        try db.run("""
+        try db.run(
+            """
             UPDATE payouts SET
                 status = CASE WHEN EXISTS (SELECT 1 FROM fact_payout_marks WHERE payout_id = ?1 AND kind = 'voided')
                               THEN 'voided'
@@ -102,7 +113,8 @@ extension Projector {
     mutating func settleLedger() throws {
         guard try db.exists("SELECT 1 FROM ledger_dirty LIMIT 1") else { return }
         // A partner whose email changed: each of its customers may be a self-referral now, or no longer.
-        try db.run("""
+        try db.run(
+            """
             INSERT OR IGNORE INTO ledger_dirty
             SELECT 'k', c.customer_key FROM ledger_dirty d JOIN customers c ON c.partner_key = d.id
             WHERE d.kind = 'p' AND c.customer_key IS NOT NULL
@@ -130,7 +142,8 @@ extension Projector {
     private mutating func settleCustomer(kind: String, id: String) throws {
         let column = kind == "k" ? "customer_key" : "stripe_customer_id"
         let before = try db.one("SELECT flag FROM customers WHERE \(column) = ?", id) { try $0[0] as String? }
-        try db.run("""
+        try db.run(
+            """
             UPDATE customers SET
                 flag = (SELECT 'self_referral' FROM partners p WHERE p.partner_key = customers.partner_key
                         AND customers.email IS NOT NULL AND p.email IS NOT NULL
@@ -144,9 +157,12 @@ extension Projector {
             selfReferrals.append("customer \(id) has its partner's email: its commissions are held until 'customers approve \(id)'")
         }
         // Its transactions, by either of its identities (a charge may name only the Stripe customer).
-        var keys = kind == "k" ? [id] : [], customers = kind == "c" ? [id] : []
-        for row in try db.all("SELECT customer_key, stripe_customer_id FROM customers WHERE \(column) = ?", id,
-                              as: { (key: try $0[0] as String?, customer: try $0[1] as String?) }) {
+        var keys = kind == "k" ? [id] : []
+        var customers = kind == "c" ? [id] : []
+        for row in try db.all(
+            "SELECT customer_key, stripe_customer_id FROM customers WHERE \(column) = ?", id,
+            as: { (key: try $0[0] as String?, customer: try $0[1] as String?) })
+        {
             if let key = row.key { keys.append(key) }
             if let customer = row.customer { customers.append(customer) }
         }
@@ -154,8 +170,9 @@ extension Projector {
             try db.run("INSERT OR IGNORE INTO ledger_dirty SELECT 't', transaction_id FROM transactions WHERE customer_key = ?", key)
         }
         for customer in Set(customers) {
-            try db.run("INSERT OR IGNORE INTO ledger_dirty SELECT 't', transaction_id FROM transactions WHERE stripe_customer_id = ?",
-                       customer)
+            try db.run(
+                "INSERT OR IGNORE INTO ledger_dirty SELECT 't', transaction_id FROM transactions WHERE stripe_customer_id = ?",
+                customer)
         }
     }
 
@@ -171,7 +188,8 @@ extension Projector {
             }
         }
         if months, let first = try paid.first(1).first, first == id {
-            try db.run("""
+            try db.run(
+                """
                 INSERT OR IGNORE INTO ledger_dirty SELECT 't', transaction_id FROM transactions
                 WHERE stripe_customer_id = ? OR customer_key = ?
                 """, tx.customerIdentity.customer, tx.customerIdentity.key)
@@ -182,22 +200,24 @@ extension Projector {
     /// removes it when the transaction is gone, unattributed or has no rule.
     func recomputeCommission(_ id: String) throws {
         guard let tx = try LedgerTransaction.read(id, in: db), let partner = tx.partnerKey,
-              let rule = try RuleInTime.deciding(partner: partner, product: tx.productKey, currency: tx.currency,
-                                                 at: tx.occurredAt, in: db)
+            let rule = try RuleInTime.deciding(
+                partner: partner, product: tx.productKey, currency: tx.currency,
+                at: tx.occurredAt, in: db)
         else {
             try db.run("DELETE FROM ledger_commissions WHERE transaction_id = ?", id)
             return
         }
         var commission = rule.commission(net: tx.netAmount)
         if commission != 0, try !withinLimits(tx, rule) { commission = 0 }
-        try db.run("""
+        try db.run(
+            """
             INSERT INTO ledger_commissions (transaction_id, partner_key, currency, livemode, occurred_at, net_amount,
                 commission, held, rule_event) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (transaction_id) DO UPDATE SET partner_key = excluded.partner_key, currency = excluded.currency,
                 livemode = excluded.livemode, occurred_at = excluded.occurred_at, net_amount = excluded.net_amount,
                 commission = excluded.commission, held = excluded.held, rule_event = excluded.rule_event
             """, id, partner, tx.currency, tx.livemode, tx.occurredAtText, tx.netAmount, commission, tx.held,
-                  rule.eventId)
+            rule.eventId)
     }
 
     /// Whether the transaction is inside the rule's `--payments` and `--months` limits.

@@ -32,8 +32,10 @@ struct PayoutsCommand: AsyncParsableCommand {
                 throw UsageError(message: "invalid --as-of \(Timestamp.iso(asOf)): it is in the future")
             }
             guard minimum.count == currency.count else {
-                throw UsageError(message: minimum.count > currency.count ? "--minimum needs --currency"
-                                                                         : "--currency needs --minimum")
+                throw UsageError(
+                    message: minimum.count > currency.count
+                        ? "--minimum needs --currency"
+                        : "--currency needs --minimum")
             }
             var minimums: [String: Int64] = [:]
             for (amount, code) in zip(minimum, currency) {
@@ -43,7 +45,10 @@ struct PayoutsCommand: AsyncParsableCommand {
             let database = try common.open(try await common.settings())
             let request = AppDatabase.PayoutRequest(asOf: asOf, partner: partner, minimums: minimums)
             let payout = dryRun ? try database.planPayout(request) : try database.createPayout(request, now: current)
-            guard let payout else { print("nothing due as of \(Timestamp.iso(asOf)): no payout recorded"); return }
+            guard let payout else {
+                print("nothing due as of \(Timestamp.iso(asOf)): no payout recorded")
+                return
+            }
             let totals = Dictionary(grouping: payout.lines, by: \.currency).sorted { $0.key < $1.key }
                 .map { Money.format($0.value.reduce(0) { $0 + $1.amount }, currency: $0.key) }
             if dryRun { print("dry run: nothing recorded") }
@@ -56,9 +61,10 @@ struct PayoutsCommand: AsyncParsableCommand {
                 let items = itemCounts[l.partnerKey + "\u{0}" + l.currency] ?? 0
                 rows.append([l.partnerKey, l.currency.uppercased(), String(items), Money.format(l.amount, currency: l.currency)])
             }
-            print("\(dryRun ? "would record" : "recorded") payout \(dryRun ? "" : payout.payoutId + " ")as of "
-                  + "\(Timestamp.iso(asOf)), hold \(payout.holdDays) days: \(payout.lines.count) line"
-                  + "\(payout.lines.count == 1 ? "" : "s"), \(totals.joined(separator: ", "))\n")
+            print(
+                "\(dryRun ? "would record" : "recorded") payout \(dryRun ? "" : payout.payoutId + " ")as of "
+                    + "\(Timestamp.iso(asOf)), hold \(payout.holdDays) days: \(payout.lines.count) line"
+                    + "\(payout.lines.count == 1 ? "" : "s"), \(totals.joined(separator: ", "))\n")
             print(TextTable.render(rows, rightAligned: [2, 3]), terminator: "")
         }
     }
@@ -69,11 +75,16 @@ struct PayoutsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let payouts = try common.open(try await common.settings()).payouts()
-            guard !payouts.isEmpty else { print("no payouts yet"); return }
+            guard !payouts.isEmpty else {
+                print("no payouts yet")
+                return
+            }
             var rows = [["PAYOUT", "CREATED", "AS OF", "STATUS", "LINES", "TOTAL"]]
             for p in payouts {
-                rows.append([p.payoutId, p.createdAt, p.asOf, p.status, String(p.lines.count),
-                             p.totals.map { Money.format($0.amount, currency: $0.currency) }.joined(separator: ", ")])
+                rows.append([
+                    p.payoutId, p.createdAt, p.asOf, p.status, String(p.lines.count),
+                    p.totals.map { Money.format($0.amount, currency: $0.currency) }.joined(separator: ", "),
+                ])
             }
             print(TextTable.render(rows, rightAligned: [4]), terminator: "")
         }
