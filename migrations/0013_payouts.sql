@@ -1,4 +1,4 @@
--- attributiond schema: payouts, what each commission was paid, and balances (SPEC §7).
+-- attributiond schema: payouts, what each commission was paid, and balances (docs/ledger.md).
 --
 -- A payout is one admin event holding its lines and items, so what was paid
 -- never changes when later events arrive. `mark-paid` and `void` are admin

@@ -4,7 +4,7 @@
     import Darwin
 #endif
 
-/// Calendar months in UTC, for `--months N` windows (SPEC §7).
+/// Calendar months in UTC, for `--months N` windows (docs/ledger.md).
 public enum CalendarMonths {
     /// `unix` plus `months` calendar months; a day past the target month's end
     /// clamps to its last day (Jan 31 + 1 month = Feb 28 or 29), the time of day kept.

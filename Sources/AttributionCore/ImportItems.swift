@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 
-/// Stripe objects brought in by `import` or `backfill` (SPEC §8), stored as
+/// Stripe objects brought in by `import` or `backfill` (docs/import.md), stored as
 /// snapshot events of type `attributiond.import`.
 ///
 /// A list export carries objects, not events, and the events that created

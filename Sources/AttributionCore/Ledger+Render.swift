@@ -1,4 +1,4 @@
-/// The table and CSV outputs of `balances` and `payouts show|export` (SPEC §7).
+/// The table and CSV outputs of `balances` and `payouts show|export` (docs/ledger.md).
 public enum LedgerRender {
     public static func balancesTable(_ rows: [Balance], mode: String) -> String {
         guard !rows.isEmpty else { return "No commissions yet (\(mode) mode).\n" }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// One row of `partner_balances` (SPEC §7), with the partner's name.
+/// One row of `partner_balances` (docs/ledger.md), with the partner's name.
 public struct Balance: Sendable, Equatable, Codable {
     public var partnerKey: String
     public var name: String?

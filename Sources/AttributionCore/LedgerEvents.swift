@@ -1,4 +1,4 @@
-/// The admin events of the commission ledger (SPEC §7): rules in time, the
+/// The admin events of the commission ledger (docs/ledger.md): rules in time, the
 /// hold period, approvals of self-referrals, payouts and their marks.
 ///
 /// Each is one event in the inbox, so `events rebuild` reproduces the rule

@@ -103,7 +103,7 @@ public enum LocalEvent {
     }
 }
 
-// MARK: The commission ledger (SPEC §7)
+// MARK: The commission ledger (docs/ledger.md)
 
 extension LocalEvent {
     public static let rewardRuleType = "attributiond.reward_rule"

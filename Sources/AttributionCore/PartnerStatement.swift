@@ -1,4 +1,4 @@
-/// What a business sends a partner for a period (SPEC §6 `partners statement`):
+/// What a business sends a partner for a period (docs/cli.md `partners statement`):
 /// its customers, each transaction of the period with its commission and
 /// status, its payouts and its balance.
 public struct PartnerStatement: Sendable, Equatable, Codable {

@@ -1,5 +1,5 @@
 /// A payout as `payouts create` records it: what is paid to each partner, per
-/// currency, and the commission rows that make up each line (SPEC §7).
+/// currency, and the commission rows that make up each line (docs/ledger.md).
 ///
 /// It is stored whole as one admin event, so what was paid never changes when
 /// later events arrive; negative items net clawbacks against the line.

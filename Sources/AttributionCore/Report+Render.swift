@@ -2,7 +2,7 @@ import Foundation
 
 /// The three outputs of `attributiond report`.
 extension Report {
-    /// The JSON of SPEC §6, keys sorted so that the output is stable byte for byte.
+    /// The JSON of docs/cli.md, keys sorted so that the output is stable byte for byte.
     public func jsonText() throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -1,4 +1,4 @@
-/// The partner report of SPEC §6: per partner, customers, active subscriptions
+/// The partner report of docs/cli.md: per partner, customers, active subscriptions
 /// and per-currency money over a period.
 ///
 /// It is a plain value so that the store computes it, the CLI renders it as a
@@ -29,7 +29,7 @@ public struct Report: Sendable, Equatable, Encodable {
 
     enum CodingKeys: String, CodingKey { case mode, from, to, partners, unattributed }
 
-    /// Exactly the JSON of SPEC §6: `from`, `to` and `unattributed` are written as `null` when absent.
+    /// Exactly the JSON of docs/cli.md: `from`, `to` and `unattributed` are written as `null` when absent.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(mode, forKey: .mode)
@@ -40,7 +40,7 @@ public struct Report: Sendable, Equatable, Encodable {
     }
 }
 
-/// Which Stripe mode a report covers; live unless asked otherwise (SPEC §2).
+/// Which Stripe mode a report covers; live unless asked otherwise (docs/events.md).
 public enum ReportMode: String, Sendable, Equatable, Encodable, CaseIterable {
     case live, test, all
 }

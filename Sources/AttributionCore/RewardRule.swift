@@ -1,4 +1,4 @@
-/// What a partner earns per transaction, for one scope (SPEC §1, §6).
+/// What a partner earns per transaction, for one scope (docs/derivation.md and docs/cli.md).
 ///
 /// A scope is a partner key (nil: all partners) and a product key (nil: all
 /// products); there is at most one rule per scope, so setting a rule again

@@ -64,7 +64,7 @@ public enum EventDecodingError: Error, Equatable, Sendable, CustomStringConverti
     }
 }
 
-/// The total order of snapshots of one object (SPEC §2): by the event's
+/// The total order of snapshots of one object (docs/events.md): by the event's
 /// `created`, then by a fixed rank of the event type, then by event id.
 public struct EventVersion: Sendable, Comparable, Hashable, Codable {
     public var created: Int64

@@ -6,7 +6,7 @@ import Foundation
 /// Stripe signs `"<t>.<raw body>"` with HMAC-SHA256 under the endpoint's signing
 /// secret and sends `t=<unix seconds>,v1=<hex>[,v1=<hex>…]`. Any configured
 /// secret may match (secret rotation). The timestamp must lie within the
-/// tolerance of now in both directions, as SPEC §3 requires (stripe-php and
+/// tolerance of now in both directions, as docs/events.md requires (stripe-php and
 /// stripe-dotnet do the same; the other SDKs only refuse old timestamps).
 public struct StripeSignatureVerifier: Sendable {
     /// Raw secret bytes; kept as bytes because `SymmetricKey` is not `Sendable`.

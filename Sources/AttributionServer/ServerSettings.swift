@@ -3,7 +3,7 @@ import Configuration
 import Foundation
 import Logging
 
-/// Everything `serve` needs, resolved from flags > environment > config file > defaults (SPEC §4).
+/// Everything `serve` needs, resolved from flags > environment > config file > defaults (docs/operations.md).
 public struct ServerSettings: Sendable {
     public var databasePath: String
     public var host: String

@@ -5,7 +5,7 @@ import GRDB
 extension AppDatabase {
     /// An admin event id: its prefix, the recording second and the wall clock
     /// in nanoseconds (fixed width), so ids increase with the time they were
-    /// recorded and ties between admin events follow creation order (SPEC §7).
+    /// recorded and ties between admin events follow creation order (docs/ledger.md).
     static func adminEventId(_ prefix: String, now: Int64) -> String {
         var clock = timespec()
         clock_gettime(CLOCK_REALTIME, &clock)

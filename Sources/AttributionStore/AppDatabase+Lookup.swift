@@ -1,6 +1,6 @@
 import GRDB
 
-/// Tables of the public schema (SPEC §5) that can be looked up by their key column.
+/// Tables of the public schema (docs/schema.md) that can be looked up by their key column.
 public enum PublicTable: String, Sendable, CaseIterable {
     case inboxEvents = "inbox_events"
     case customers

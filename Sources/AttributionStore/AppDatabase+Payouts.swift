@@ -1,7 +1,7 @@
 import AttributionCore
 import GRDB
 
-/// Payouts (SPEC §7): computed from the live-mode commission rows neither
+/// Payouts (docs/ledger.md): computed from the live-mode commission rows neither
 /// pending nor held as of a moment, recorded whole as one admin event.
 extension AppDatabase {
     /// What `payouts create` is asked for.

@@ -26,9 +26,9 @@ extension AppDatabase {
         try open(path: path, readonly: true).report(request)
     }
 
-    /// The report of SPEC §6. Money comes from one grouped scan of the
+    /// The report of docs/cli.md. Money comes from one grouped scan of the
     /// transactions, each with its commission from the ledger (the rule in
-    /// force when it occurred, SPEC §7), so a rule changed today never moves a
+    /// force when it occurred, docs/ledger.md), so a rule changed today never moves a
     /// past period, and the cost is one pass whatever the number of partners
     /// (see `moneyTotals`).
     /// `splitScanAbove`: from how many transactions the scan is split over two

@@ -27,7 +27,7 @@ public struct RuleChangeOutcome: Sendable, Equatable {
 extension AppDatabase {
     /// Records a `rewards set` or `rewards end` as an admin event. Without
     /// `from`: the beginning of time for a scope with no rule or end yet, else
-    /// `now` (SPEC §7). A partner that does not exist is refused: a typo would
+    /// `now` (docs/ledger.md). A partner that does not exist is refused: a typo would
     /// otherwise create a rule no transaction ever uses.
     @discardableResult
     public func recordRuleChange(

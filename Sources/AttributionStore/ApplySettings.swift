@@ -1,4 +1,4 @@
-/// How events become transactions (SPEC §2, §4).
+/// How events become transactions (docs/events.md and docs/operations.md).
 public struct ApplySettings: Sendable, Equatable {
     /// Where transactions come from.
     public enum TransactionSource: String, Sendable, CaseIterable { case charge, invoice }

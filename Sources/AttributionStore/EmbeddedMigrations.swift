@@ -685,7 +685,7 @@ INSERT OR IGNORE INTO ledger_dirty SELECT 'k', customer_key FROM customers WHERE
 INSERT OR IGNORE INTO ledger_dirty SELECT 'c', stripe_customer_id FROM customers WHERE stripe_customer_id IS NOT NULL;
 """#),
         ("0013_payouts", #"""
--- attributiond schema: payouts, what each commission was paid, and balances (SPEC §7).
+-- attributiond schema: payouts, what each commission was paid, and balances (docs/ledger.md).
 --
 -- A payout is one admin event holding its lines and items, so what was paid
 -- never changes when later events arrive. `mark-paid` and `void` are admin

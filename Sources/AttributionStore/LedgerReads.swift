@@ -89,7 +89,7 @@ struct PaidTransactions {
     }
 }
 
-/// The rule that decides a transaction's commission (SPEC §7): per scope, most
+/// The rule that decides a transaction's commission (docs/ledger.md): per scope, most
 /// specific first, the rule in force at the transaction's time; an end or a
 /// flat rule in another currency leaves the decision to the next scope.
 struct RuleInTime {

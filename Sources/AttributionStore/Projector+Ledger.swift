@@ -2,7 +2,7 @@ import AttributionCore
 import Foundation
 
 /// The commission ledger's admin events, and the re-derivation of each
-/// transaction's commission (SPEC §7).
+/// transaction's commission (docs/ledger.md).
 ///
 /// Triggers on `transactions`, `customers` and `partners` note in
 /// `ledger_dirty` what an event changed, whichever code path wrote it; at the

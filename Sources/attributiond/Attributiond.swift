@@ -16,7 +16,7 @@ struct Attributiond: AsyncParsableCommand {
         ]
     )
 
-    /// Exit codes of SPEC §6: 0 ok, 1 failure at run time, 2 bad usage or configuration.
+    /// Exit codes of docs/cli.md: 0 ok, 1 failure at run time, 2 bad usage or configuration.
     /// ArgumentParser's own usage errors exit 64; they are mapped to a one-line message and 2.
     static func main() async {
         do {

@@ -3,7 +3,7 @@ import AttributionCore
 import AttributionStore
 import Foundation
 
-/// `attributiond backfill`: Stripe history read from the list API (SPEC §8).
+/// `attributiond backfill`: Stripe history read from the list API (docs/import.md).
 ///
 /// Pages through events (Stripe keeps 30 days of them) and then each object
 /// type, storing every page as `import` stores a file's items (`origin` =

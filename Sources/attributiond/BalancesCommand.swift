@@ -2,7 +2,7 @@ import ArgumentParser
 import AttributionCore
 import AttributionStore
 
-/// `attributiond balances`: per partner and currency, earned, pending, held, paid and due (SPEC §7).
+/// `attributiond balances`: per partner and currency, earned, pending, held, paid and due (docs/ledger.md).
 struct BalancesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "balances",

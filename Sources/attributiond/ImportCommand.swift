@@ -3,7 +3,7 @@ import AttributionCore
 import AttributionStore
 import Foundation
 
-/// `attributiond import`: Stripe history from files (SPEC §8).
+/// `attributiond import`: Stripe history from files (docs/import.md).
 ///
 /// Two passes over the files: the first checks every item of every file and
 /// stores nothing if any is invalid; the second stores them in batches of

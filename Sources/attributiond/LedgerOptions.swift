@@ -1,6 +1,6 @@
 import AttributionCore
 
-/// Parsing shared by the ledger's commands (SPEC §7 conventions).
+/// Parsing shared by the ledger's commands (docs/ledger.md conventions).
 enum LedgerOptions {
     /// A DATE option: `YYYY-MM-DD` (that day's 00:00:00Z) or an ISO-8601 UTC timestamp; exit 2 otherwise.
     static func date(_ text: String, option: String) throws -> Int64 {

@@ -3,7 +3,7 @@ import AttributionCore
 import AttributionStore
 import Foundation
 
-/// `attributiond payouts create|list|show|export|mark-paid|void` (SPEC §7).
+/// `attributiond payouts create|list|show|export|mark-paid|void` (docs/ledger.md).
 struct PayoutsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "payouts", abstract: "Pay partners what is due, and keep what was paid.",

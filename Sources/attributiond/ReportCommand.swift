@@ -2,7 +2,7 @@ import ArgumentParser
 import AttributionCore
 import AttributionStore
 
-/// `attributiond report`: what each partner brought and earned (SPEC §6).
+/// `attributiond report`: what each partner brought and earned (docs/cli.md).
 struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",

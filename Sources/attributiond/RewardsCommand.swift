@@ -2,7 +2,7 @@ import ArgumentParser
 import AttributionCore
 import AttributionStore
 
-/// `attributiond rewards set|end|hold|list`: what partners earn, in time (SPEC §7).
+/// `attributiond rewards set|end|hold|list`: what partners earn, in time (docs/ledger.md).
 struct RewardsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rewards", abstract: "Set, end and list reward rules, and the hold period.",

@@ -50,7 +50,7 @@ struct SignatureVectorTests {
                 #expect(error == want, "\(v.id): \(error)")
             }
         case "library_dependent":
-            // SPEC §3: tolerance applies in both directions, as stripe-php and stripe-dotnet do.
+            // docs/events.md: tolerance applies in both directions, as stripe-php and stripe-dotnet do.
             #expect(throws: SignatureError.timestampOutsideTolerance) { try result.get() }
         case "signature_valid_construct_error":
             #expect(throws: Never.self) { try result.get() }

@@ -1,7 +1,7 @@
 import AttributionServer
 import Testing
 
-/// `--log-level` and `ATTRIBUTIOND_LOG_LEVEL` (SPEC §4): flag over environment over the `info` default.
+/// `--log-level` and `ATTRIBUTIOND_LOG_LEVEL` (docs/operations.md): flag over environment over the `info` default.
 @Suite struct LogLevelSettingsTests {
     @Test func defaultIsInfo() async throws {
         #expect(try await ServerSettings.load(flags: [:], environment: [:]).logLevel == .info)

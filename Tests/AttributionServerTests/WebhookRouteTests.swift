@@ -9,7 +9,7 @@ import HummingbirdTesting
 import Logging
 import Testing
 
-/// Every row of SPEC §3's webhook contract, through the real router, checking
+/// Every row of docs/events.md's webhook contract, through the real router, checking
 /// the status and what the inbox holds afterwards.
 @Suite("POST /webhooks/stripe")
 struct WebhookRouteTests {

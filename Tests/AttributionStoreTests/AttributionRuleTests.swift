@@ -4,7 +4,7 @@ import AttributionTestSupport
 import Foundation
 import Testing
 
-/// The attribution rules of SPEC §1–§2, each on the smallest set of events that shows it.
+/// The attribution rules of docs/derivation.md and docs/events.md, each on the smallest set of events that shows it.
 @Suite("Attribution rules")
 struct AttributionRuleTests {
     let db = try! AppDatabase.makeEmpty()

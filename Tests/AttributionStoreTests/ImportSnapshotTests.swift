@@ -4,7 +4,7 @@ import AttributionTestSupport
 import Foundation
 import Testing
 
-/// Stripe objects brought in by `import` (SPEC §8): each a snapshot event with
+/// Stripe objects brought in by `import` (docs/import.md): each a snapshot event with
 /// the effect of the event its state matches, dated by the import, merging
 /// with webhooks under the usual order rules.
 @Suite("Imported object snapshots")

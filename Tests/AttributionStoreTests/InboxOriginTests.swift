@@ -6,7 +6,7 @@ import Testing
 
 @testable import AttributionStore
 
-/// `inbox_events.origin`: how each event reached the inbox (SPEC §5).
+/// `inbox_events.origin`: how each event reached the inbox (docs/schema.md).
 @Suite("Inbox origin")
 struct InboxOriginTests {
     @Test("upgrading classifies the events already stored: the daemon's own are admin, the rest webhooks")

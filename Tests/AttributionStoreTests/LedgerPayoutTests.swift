@@ -4,7 +4,7 @@ import AttributionTestSupport
 import Foundation
 import Testing
 
-/// Payouts, clawbacks and balances (SPEC §7).
+/// Payouts, clawbacks and balances (docs/ledger.md).
 @Suite("Payouts and clawbacks")
 struct LedgerPayoutTests {
     typealias F = LedgerFixture

@@ -4,7 +4,7 @@ import AttributionTestSupport
 import Foundation
 import Testing
 
-/// The rules of SPEC §7 for what a transaction earns: rules in time, scopes,
+/// The rules of docs/ledger.md for what a transaction earns: rules in time, scopes,
 /// recurring limits, self-referrals.
 @Suite("Commission rules in time")
 struct LedgerRuleTests {

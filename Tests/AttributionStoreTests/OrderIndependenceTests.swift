@@ -4,7 +4,7 @@ import AttributionTestSupport
 import Foundation
 import Testing
 
-/// SPEC §2's promise, as a property: the tables depend only on the set of distinct
+/// docs/events.md's promise, as a property: the tables depend only on the set of distinct
 /// events — not on arrival order, batching, or duplicates — and `events rebuild`
 /// gives them again.
 @Suite("Order independence (property)")
@@ -191,7 +191,7 @@ enum Population {
         return events
     }
 
-    /// Admin events of the commission ledger (SPEC §7): rules in time with limits and an end,
+    /// Admin events of the commission ledger (docs/ledger.md): rules in time with limits and an end,
     /// the hold period, a partner email that makes a customer a self-referral and maybe its
     /// approval, and payouts, one paid and one voided, whatever order they arrive in.
     static func ledgerEvents(using rng: inout SplitMix64) -> [String] {

@@ -4,7 +4,7 @@ import AttributionTestSupport
 import Foundation
 import Testing
 
-/// `attributiond backfill` (SPEC §8) against a fake of Stripe's list API:
+/// `attributiond backfill` (docs/import.md) against a fake of Stripe's list API:
 /// paging, retries, a refused key, resuming after kill -9, and the key kept out of every output.
 @Suite("backfill subcommand", .serialized)
 struct BackfillCommandTests {

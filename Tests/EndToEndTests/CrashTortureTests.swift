@@ -9,7 +9,7 @@ import Testing
 /// daemon killed at random moments and restarted on the same database, every
 /// unanswered event redelivered (as Stripe does) and some answered ones too.
 ///
-/// Pins SPEC §3 "never 200 without a durable write" and "each event's effect
+/// Pins docs/events.md "never 200 without a durable write" and "each event's effect
 /// happens exactly once, even across crashes": every 200 is in the inbox, every
 /// event is applied once, the tables equal a clean in-process run, and SQLite
 /// reports no corruption. Between kills an administrator sets reward rules, the

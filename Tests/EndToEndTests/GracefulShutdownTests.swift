@@ -4,7 +4,7 @@ import AttributionTestSupport
 import Foundation
 import Testing
 
-/// SIGTERM while deliveries are in flight (SPEC §3): each request is either
+/// SIGTERM while deliveries are in flight (docs/events.md): each request is either
 /// answered 200 and stored, or not answered at all; the daemon exits 0 in time.
 @Suite("Graceful shutdown under load", .serialized)
 struct GracefulShutdownTests {

@@ -4,7 +4,7 @@ import AttributionTestSupport
 import Foundation
 import Testing
 
-/// `attributiond import` (SPEC §8) run as a user would: files of Stripe list
+/// `attributiond import` (docs/import.md) run as a user would: files of Stripe list
 /// pages, arrays and JSON lines give the tables that webhook delivery of the
 /// same events gives, and a bad file stores nothing.
 @Suite("import subcommand")

@@ -6,7 +6,7 @@ import GRDB
 import Testing
 
 /// The store in trouble under the real binary: a `sqlite3` shell holding the
-/// write lock, a full filesystem, a read-only one. SPEC §3: 503 (so Stripe
+/// write lock, a full filesystem, a read-only one. docs/events.md: 503 (so Stripe
 /// retries) with a clear log line, never 200 without a durable write, and the
 /// daemon recovers by itself when the trouble ends.
 @Suite("Store trouble", .serialized)

@@ -25,7 +25,7 @@ extension AppDatabase {
                     "customer_key, stripe_customer_id, partner_key, email, name, livemode, created_at, updated_at, deleted_at, flag, approved_at",
                 "partners": "*", "transactions": "*", "subscriptions": "*",
                 "attributed_transactions": "*", "promotion_codes": "*",
-                // The commission ledger (SPEC §7).
+                // The commission ledger (docs/ledger.md).
                 "reward_rules": "*", "reward_hold": "*", "commissions": "*", "partner_balances": "*",
                 "payouts": "*", "payout_lines": "*", "payout_items": "*",
             ]
