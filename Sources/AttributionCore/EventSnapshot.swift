@@ -21,20 +21,30 @@ public enum EventSnapshot: Sendable, Equatable {
     case payoutMark(LocalEvent.PayoutMark, EventVersion)
     case ignored
 
-    /// The Stripe event types the worker uses; every other Stripe type is `ignored`.
-    /// Kept with the switch below: an upgrade that adds a type here sends the
-    /// events of that type an older version ignored back to the worker.
-    public static let usedStripeTypes: Set<String> = [
-        "customer.created", "customer.updated", "customer.deleted",
-        "charge.succeeded", "charge.captured", "charge.updated", "charge.refunded", "charge.failed", "charge.expired",
-        "customer.subscription.created", "customer.subscription.updated", "customer.subscription.deleted",
-        "invoice.payment_succeeded", "invoice.paid", "invoice_payment.paid",
-        "charge.dispute.created", "charge.dispute.updated", "charge.dispute.closed",
-        "charge.dispute.funds_withdrawn", "charge.dispute.funds_reinstated",
-        "checkout.session.completed", "checkout.session.async_payment_succeeded",
-        "promotion_code.created", "promotion_code.updated",
-        "customer.discount.created", "customer.discount.updated",
+    /// The snapshot a Stripe event type carries.
+    private enum StripeKind {
+        case customer, charge, subscription, invoice, invoicePayment, dispute, checkoutSession, promotionCode, discount
+    }
+
+    /// The Stripe event types the worker reads, each with its snapshot: the one
+    /// list, read by the parser below and by the upgrade step that sends events
+    /// of newly used types, which an older version ignored, back to the worker.
+    private static let stripeKinds: [String: StripeKind] = [
+        "customer.created": .customer, "customer.updated": .customer, "customer.deleted": .customer,
+        "charge.succeeded": .charge, "charge.captured": .charge, "charge.updated": .charge,
+        "charge.refunded": .charge, "charge.failed": .charge, "charge.expired": .charge,
+        "customer.subscription.created": .subscription, "customer.subscription.updated": .subscription,
+        "customer.subscription.deleted": .subscription,
+        "invoice.payment_succeeded": .invoice, "invoice.paid": .invoice, "invoice_payment.paid": .invoicePayment,
+        "charge.dispute.created": .dispute, "charge.dispute.updated": .dispute, "charge.dispute.closed": .dispute,
+        "charge.dispute.funds_withdrawn": .dispute, "charge.dispute.funds_reinstated": .dispute,
+        "checkout.session.completed": .checkoutSession, "checkout.session.async_payment_succeeded": .checkoutSession,
+        "promotion_code.created": .promotionCode, "promotion_code.updated": .promotionCode,
+        "customer.discount.created": .discount, "customer.discount.updated": .discount,
     ]
+
+    /// The Stripe event types the worker uses; every other Stripe type is `ignored`.
+    public static let usedStripeTypes: Set<String> = Set(stripeKinds.keys)
 
     /// Parses a raw body, as the inbox keeps it, straight to its snapshot.
     public init(payload: String) throws {
@@ -42,26 +52,11 @@ public enum EventSnapshot: Sendable, Equatable {
     }
 
     public init(event: StripeEvent) throws(SnapshotError) {
+        if let kind = Self.stripeKinds[event.type] {
+            self = try Self.stripe(kind, event)
+            return
+        }
         switch event.type {
-        case "customer.created", "customer.updated", "customer.deleted":
-            self = .customer(try CustomerSnapshot(event: event))
-        case "charge.succeeded", "charge.captured", "charge.updated", "charge.refunded", "charge.failed", "charge.expired":
-            self = .charge(try ChargeSnapshot(event: event))
-        case "customer.subscription.created", "customer.subscription.updated", "customer.subscription.deleted":
-            self = .subscription(try SubscriptionSnapshot(event: event))
-        case "invoice.payment_succeeded", "invoice.paid":
-            self = .invoice(try InvoiceSnapshot(event: event))
-        case "charge.dispute.created", "charge.dispute.updated", "charge.dispute.closed",
-            "charge.dispute.funds_withdrawn", "charge.dispute.funds_reinstated":
-            self = .dispute(try DisputeSnapshot(event: event))
-        case "checkout.session.completed", "checkout.session.async_payment_succeeded":
-            self = .checkoutSession(try CheckoutSessionSnapshot(event: event))
-        case "promotion_code.created", "promotion_code.updated":
-            self = .promotionCode(try PromotionCodeSnapshot(event: event))
-        case "customer.discount.created", "customer.discount.updated":
-            self = .discount(DiscountSnapshot(event: event))
-        case "invoice_payment.paid":
-            self = .invoicePayment(try InvoicePaymentLink(event: event))
         case LocalEvent.signupType:
             self = .signup(try LocalEvent.Signup(event: event), event.version)
         case LocalEvent.partnerType:
@@ -84,6 +79,20 @@ public enum EventSnapshot: Sendable, Equatable {
             self = try EventSnapshot(event: matching)
         default:
             self = .ignored
+        }
+    }
+
+    private static func stripe(_ kind: StripeKind, _ event: StripeEvent) throws(SnapshotError) -> EventSnapshot {
+        switch kind {
+        case .customer: .customer(try CustomerSnapshot(event: event))
+        case .charge: .charge(try ChargeSnapshot(event: event))
+        case .subscription: .subscription(try SubscriptionSnapshot(event: event))
+        case .invoice: .invoice(try InvoiceSnapshot(event: event))
+        case .invoicePayment: .invoicePayment(try InvoicePaymentLink(event: event))
+        case .dispute: .dispute(try DisputeSnapshot(event: event))
+        case .checkoutSession: .checkoutSession(try CheckoutSessionSnapshot(event: event))
+        case .promotionCode: .promotionCode(try PromotionCodeSnapshot(event: event))
+        case .discount: .discount(DiscountSnapshot(event: event))
         }
     }
 }
