@@ -4,6 +4,9 @@ import Foundation
 /// profiles given through the API or CLI. Keeping them in the inbox, beside
 /// Stripe's events, lets `events rebuild` re-derive every table from the inbox alone.
 public enum LocalEvent {
+    /// Every type the daemon writes itself starts so; Stripe never sends one.
+    public static func isDaemonType(_ type: String) -> Bool { type.hasPrefix("attributiond.") }
+
     public static let signupType = "attributiond.signup"
     public static let partnerType = "attributiond.partner"
     public static let settingsType = "attributiond.settings"

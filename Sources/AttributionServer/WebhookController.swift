@@ -45,7 +45,7 @@ struct WebhookController: Sendable {
         }
         // Admin events (payouts, rules, signups…) enter only through the daemon's own commands:
         // a leaked signing secret must not be enough to create a payout or a reward rule.
-        guard !event.type.hasPrefix("attributiond.") else {
+        guard !LocalEvent.isDaemonType(event.type) else {
             return refuse(
                 .notAnEvent, .badRequest, "event type \(event.type) is written by attributiond itself, never by Stripe",
                 context: context)

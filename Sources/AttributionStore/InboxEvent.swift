@@ -23,7 +23,7 @@ public struct NewInboxEvent: Sendable {
         self.apiVersion = apiVersion
         self.stripeCreated = stripeCreated
         self.payload = payload
-        self.origin = origin ?? (type.hasPrefix("attributiond.") ? .admin : .webhook)
+        self.origin = origin ?? (LocalEvent.isDaemonType(type) ? .admin : .webhook)
     }
 
     public init(envelope e: StripeEnvelope, payload: String, origin: InboxOrigin? = nil) {
