@@ -28,34 +28,45 @@ extension AppDatabase {
     static let prunePauseFactor = 4.0
     static let prunePauseMinimum = 0.005
 
-    /// Deletes one batch of ignored events in its own write transaction and returns
-    /// how many went and how long the write lock was held: from the moment
-    /// `BEGIN IMMEDIATE` got it to the end of `COMMIT`, so time spent waiting
-    /// behind the daemon's commits does not count as holding.
+    /// Deletes one batch of ignored events in its own write transaction; returns
+    /// how many went and how long the write lock was held.
+    private func deleteBatch(_ seqs: [Int64]) async throws -> (value: Int, seconds: Double) {
+        try await holdingWithoutFsync { db in
+            try db.execute(
+                sql: "DELETE FROM inbox_events WHERE status = 'ignored' AND seq IN (\(seqs.map(String.init).joined(separator: ",")))")
+            return db.changesCount
+        }
+    }
+
+    /// Runs `body` in one write transaction of prune's and returns its result with
+    /// how long the write lock was held: from the moment `BEGIN IMMEDIATE` got it
+    /// to the end of `COMMIT`, so time spent waiting behind the daemon's commits
+    /// does not count as holding.
     ///
     /// The commit does not wait for an fsync (`synchronous=NORMAL` for this one
     /// transaction). A prune lost to a power cut only brings back ignored rows that
-    /// the next prune deletes again, and the daemon's next commit (FULL) syncs the
-    /// write-ahead log up to its end, prune's frames included. Measured on the
-    /// 2-core machine: with an fsync per batch and no pauses, the longest batch took
-    /// 114 ms and sequential webhooks' p99 went from 62.5 to 96.1 ms while prune
-    /// ran; without it and with the pauses, the benchmark's prune row (100,000
-    /// events) gives a longest hold of 32.5 ms and intake p99 at 1.04 × (8
-    /// connections) and 0.92 × (64) of the same load without prune.
-    private func deleteBatch(_ seqs: [Int64]) async throws -> (deleted: Int, seconds: Double) {
+    /// the next prune deletes again (or free pages the next vacuum releases), and
+    /// the daemon's next commit (FULL) syncs the write-ahead log up to its end,
+    /// prune's frames included. Measured on the 2-core machine: with an fsync per
+    /// batch and no pauses, the longest batch took 114 ms and sequential webhooks'
+    /// p99 went from 62.5 to 96.1 ms while prune ran; without it and with the
+    /// pauses, the benchmark's prune row (100,000 events) gives a longest hold of
+    /// 32.5 ms and intake p99 at 1.04 × (8 connections) and 0.92 × (64) of the same
+    /// load without prune.
+    private func holdingWithoutFsync<T: Sendable>(
+        _ body: @escaping @Sendable (Database) throws -> T
+    ) async throws -> (value: T, seconds: Double) {
         try await writer.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             defer { try? db.execute(sql: "PRAGMA synchronous = FULL") }
             var started: UInt64 = 0
-            var deleted = 0
+            var value: T?
             try db.inTransaction(.immediate) {
                 started = DispatchTime.now().uptimeNanoseconds
-                try db.execute(
-                    sql: "DELETE FROM inbox_events WHERE status = 'ignored' AND seq IN (\(seqs.map(String.init).joined(separator: ",")))")
-                deleted = db.changesCount
+                value = try body(db)
                 return .commit
             }
-            return (deleted, Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+            return (value!, Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
         }
     }
 
@@ -125,25 +136,15 @@ extension AppDatabase {
         result.incrementalVacuum = mode == 2
         var step = 256
         while result.incrementalVacuum {
-            let started = DispatchTime.now().uptimeNanoseconds
-            // Without an fsync of its own, for the reason deleteBatch gives.
-            let (released, left) = try await writer.writeWithoutTransaction { [step] db in
-                try db.execute(sql: "PRAGMA synchronous = NORMAL")
-                defer { try? db.execute(sql: "PRAGMA synchronous = FULL") }
-                var counts = (released: 0, left: 0)
-                try db.inTransaction(.immediate) {
-                    let before = try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0
-                    if before > 0 { try db.execute(sql: "PRAGMA incremental_vacuum(\(step))") }
-                    let after = try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0
-                    counts = (before - after, after)
-                    return .commit
-                }
-                return counts
+            let ((released, left), seconds) = try await holdingWithoutFsync { [step] db in
+                let before = try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0
+                if before > 0 { try db.execute(sql: "PRAGMA incremental_vacuum(\(step))") }
+                let after = try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0
+                return (before - after, after)
             }
             result.pagesReleased += released
             result.freePagesLeft = left
             if released == 0 || left == 0 { break }
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
             if seconds > Self.pruneBatchTarget * 2 {
                 step = max(16, step / 2)
             } else if seconds < Self.pruneBatchTarget / 2 {
