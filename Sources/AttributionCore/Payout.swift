@@ -71,3 +71,38 @@ public struct Payout: Sendable, Equatable, Codable {
         self.init(payoutId: id, asOf: asOf, holdDays: Int(hold), lines: lines, items: items)
     }
 }
+
+/// What a payout pays, line by line with how many commission rows each nets:
+/// what `payouts create --dry-run` prints, without listing the rows.
+public struct PayoutPlan: Sendable, Equatable {
+    public struct Line: Sendable, Equatable {
+        public var line: Payout.Line
+        public var items: Int
+
+        public init(line: Payout.Line, items: Int) {
+            self.line = line
+            self.items = items
+        }
+    }
+
+    public var asOf: Int64
+    public var holdDays: Int
+    public var lines: [Line]
+
+    public init(asOf: Int64, holdDays: Int, lines: [Line]) {
+        self.asOf = asOf
+        self.holdDays = holdDays
+        self.lines = lines
+    }
+}
+
+extension Payout {
+    /// The payout's lines with their item counts, counted in one pass over the items.
+    public var plan: PayoutPlan {
+        var counts: [String: Int] = [:]
+        for item in items { counts[item.partnerKey + "\u{0}" + item.currency, default: 0] += 1 }
+        return PayoutPlan(
+            asOf: asOf, holdDays: holdDays,
+            lines: lines.map { PayoutPlan.Line(line: $0, items: counts[$0.partnerKey + "\u{0}" + $0.currency] ?? 0) })
+    }
+}

@@ -18,10 +18,15 @@ extension AppDatabase {
         }
     }
 
-    /// The payout `request` would record now, or nil when nothing is due.
-    public func planPayout(_ request: PayoutRequest, payoutId: String = "po_dry_run") throws(StoreError) -> Payout? {
+    /// What `request` would pay now (lines and how many items each), or nil when nothing is due.
+    /// Read from the ledger's running totals: no commission row is listed.
+    public func planPayout(_ request: PayoutRequest) throws(StoreError) -> PayoutPlan? {
         do {
-            return try writer.read { db in try Self.plan(request, payoutId: payoutId, in: db) }
+            return try writer.read { db in
+                let lines = try Self.dueLines(request, in: db)
+                guard !lines.isEmpty else { return nil }
+                return PayoutPlan(asOf: request.asOf, holdDays: try Self.holdDays(in: db), lines: lines)
+            }
         } catch {
             throw StoreError.wrap(error, "compute the payout")
         }
@@ -46,43 +51,85 @@ extension AppDatabase {
         return planned
     }
 
+    /// The payout with its items: the lines from the totals, then each line's
+    /// rows through the partner index, which must add up to the line.
     static func plan(_ request: PayoutRequest, payoutId: String, in db: Database) throws -> Payout? {
+        let lines = try dueLines(request, in: db)
+        guard !lines.isEmpty else { return nil }
+        let boundary = try holdBoundary(request.asOf, in: db)
+        var items: [Payout.Item] = []
+        for planned in lines {
+            let l = planned.line
+            let rows = try db.all(
+                """
+                SELECT transaction_id, occurred_at, commission - paid FROM ledger_commissions
+                WHERE partner_key = ? AND livemode = 1 AND currency = ? AND held = 0 AND commission <> paid
+                  AND occurred_at <= ?
+                ORDER BY occurred_at, transaction_id
+                """, l.partnerKey, l.currency, boundary,
+                as: { c in
+                    Payout.Item(
+                        transactionId: try c[0], partnerKey: l.partnerKey, currency: l.currency, amount: try c[2],
+                        occurredAt: try c[1])
+                })
+            guard rows.count == planned.items, rows.reduce(0, { $0 + $1.amount }) == l.amount else {
+                throw StoreError.failed(
+                    "the ledger's totals for \(l.partnerKey) in \(l.currency) disagree with its rows; "
+                        + "run 'attributiond events rebuild', then try again")
+            }
+            items += rows
+        }
+        return Payout(
+            payoutId: payoutId, asOf: request.asOf, holdDays: try holdDays(in: db), lines: lines.map(\.line), items: items)
+    }
+
+    /// `occurred_at` up to which commissions are past the hold as of `asOf`.
+    private static func holdBoundary(_ asOf: Int64, in db: Database) throws -> String {
+        Timestamp.iso(asOf - Int64(try holdDays(in: db)) * 86_400)
+    }
+
+    /// Per live-mode partner and currency, what is due as of the request and
+    /// how many rows make it up, the lines that pass the minimums. Whole months
+    /// before the boundary's month come from `ledger_totals`; only the
+    /// boundary's month is read row by row (as the view `partner_balances` does).
+    static func dueLines(_ request: PayoutRequest, in db: Database) throws -> [PayoutPlan.Line] {
         if let partner = request.partner,
             try db.one("SELECT 1 FROM partners WHERE partner_key = ?", partner, as: { _ in true }) == nil
         {
             throw StoreError.notFound("cannot pay partner \(partner): no such partner")
         }
-        let rows = try db.all(
+        let due = try db.all(
             """
-            SELECT transaction_id, partner_key, currency, occurred_at, commission - paid FROM ledger_rows
-            WHERE livemode = 1 AND held = 0 AND commission <> paid AND (?2 IS NULL OR partner_key = ?2)
-              AND occurred_at <= (SELECT strftime('%Y-%m-%dT%H:%M:%SZ', ?1, '-' || days || ' days') FROM ledger_hold)
-            ORDER BY partner_key, currency, occurred_at, transaction_id
-            """, Timestamp.iso(request.asOf), request.partner,
+            WITH b AS (SELECT ?1 AS boundary, substr(?1, 1, 7) AS month, strftime('%Y-%m-01T00:00:00Z', ?1) AS month_start),
+            edge AS (
+                SELECT l.partner_key, l.currency, l.commission - l.paid AS due, 1 AS items
+                FROM b JOIN transactions t ON t.occurred_at >= b.month_start AND t.occurred_at <= b.boundary
+                JOIN ledger_commissions l ON l.transaction_id = t.transaction_id AND l.rule_event <> ''
+                WHERE l.livemode = 1 AND l.held = 0 AND l.commission <> l.paid AND (?2 IS NULL OR l.partner_key = ?2)
+                UNION ALL
+                SELECT l.partner_key, l.currency, l.commission - l.paid, 1
+                FROM b JOIN ledger_commissions l ON l.rule_event = '' AND l.occurred_at >= b.month_start
+                    AND l.occurred_at <= b.boundary
+                WHERE l.livemode = 1 AND l.held = 0 AND l.commission <> l.paid AND (?2 IS NULL OR l.partner_key = ?2)
+            ),
+            parts AS (
+                SELECT t.partner_key, t.currency, t.earned - t.held - t.paid + t.held_paid AS due, t.open_rows AS items
+                FROM ledger_totals t, b
+                WHERE t.livemode = 1 AND t.month < b.month AND (?2 IS NULL OR t.partner_key = ?2)
+                UNION ALL
+                SELECT * FROM edge
+            )
+            SELECT partner_key, currency, sum(due), sum(items) FROM parts
+            GROUP BY partner_key, currency HAVING sum(items) > 0
+            ORDER BY partner_key, currency
+            """, try holdBoundary(request.asOf, in: db), request.partner,
             as: { c in
-                Payout.Item(
-                    transactionId: try c[0], partnerKey: try c[1], currency: try c[2], amount: try c[4],
-                    occurredAt: try c[3])
+                PayoutPlan.Line(
+                    line: Payout.Line(partnerKey: try c[0], currency: try c[1], amount: try c[2]),
+                    items: Int(try c[3] as Int64))
             })
-        var lines: [Payout.Line] = []
-        var items: [Payout.Item] = []
-        var start = 0
-        while start < rows.count {
-            var end = start
-            while end < rows.count, rows[end].partnerKey == rows[start].partnerKey, rows[end].currency == rows[start].currency {
-                end += 1
-            }
-            let group = rows[start..<end]
-            let due = group.reduce(0) { $0 + $1.amount }
-            // A negative balance or one under the minimum is carried forward: no line, no items.
-            if due > 0, due >= request.minimums[group.first!.currency] ?? 1 {
-                lines.append(Payout.Line(partnerKey: group.first!.partnerKey, currency: group.first!.currency, amount: due))
-                items += group
-            }
-            start = end
-        }
-        guard !lines.isEmpty else { return nil }
-        return Payout(payoutId: payoutId, asOf: request.asOf, holdDays: try holdDays(in: db), lines: lines, items: items)
+        // A negative balance or one under the minimum is carried forward: no line, no items.
+        return due.filter { $0.line.amount > 0 && $0.line.amount >= request.minimums[$0.line.currency] ?? 1 }
     }
 
     /// Every payout, newest first.

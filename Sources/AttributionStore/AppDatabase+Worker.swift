@@ -262,7 +262,7 @@ extension AppDatabase {
         "fact_disputes",
         "fact_promotion_codes", "fact_promotion_code_mappings", "fact_discounts", "promotion_codes",
         "derivation_settings",
-        "reward_rules", "reward_hold", "fact_approvals", "ledger_commissions",
+        "reward_rules", "reward_hold", "fact_approvals", "ledger_commissions", "ledger_totals",
         "payouts", "payout_lines", "payout_items", "fact_payout_marks",
         // Last: the swap's inserts into the tables above fill it through triggers; the shadow's copy is empty.
         "ledger_dirty",

@@ -10,7 +10,9 @@ import Foundation
 /// transactions again (plus, when rules have limits, the few a new payment can
 /// push past them), so a transaction's work does not grow with history. A rule
 /// change re-derives its scope's transactions from its `effective_from` on:
-/// admin events are rare, and a rule set from now touches almost nothing.
+/// admin events are rare, and a rule set from now touches almost nothing. A
+/// payout, and its void, re-derive the rows it paid (their `paid`). Each row
+/// written adds its change to `ledger_totals`, the sums the balances read.
 extension Projector {
     // MARK: Admin events
 
@@ -77,6 +79,7 @@ extension Projector {
                 """, p.payoutId, i.transactionId, i.partnerKey, i.currency, i.amount, i.occurredAt)
         }
         try derivePayoutStatus(p.payoutId)
+        try markPaidRowsDirty(p.payoutId)
     }
 
     func applyPayoutMark(_ m: LocalEvent.PayoutMark, version: EventVersion) throws {
@@ -87,7 +90,21 @@ extension Projector {
                 reference = excluded.reference
             WHERE (excluded.at, excluded.v_event) < (at, v_event)
             """, m.payoutId, m.kind, version.created, version.eventId, m.reference)
+        let before = try payoutStatus(m.payoutId)
         try derivePayoutStatus(m.payoutId)
+        // What a payout paid counts unless it is voided: only a void changes the rows.
+        if let before, (before == "voided") != (try payoutStatus(m.payoutId) == "voided") {
+            try markPaidRowsDirty(m.payoutId)
+        }
+    }
+
+    private func payoutStatus(_ id: String) throws -> String? {
+        try db.one("SELECT status FROM payouts WHERE payout_id = ?", id) { try $0[0] as String }
+    }
+
+    /// The rows a payout paid derive their `paid` again when it is recorded or voided.
+    private func markPaidRowsDirty(_ id: String) throws {
+        try db.run("INSERT OR IGNORE INTO ledger_dirty SELECT 't', transaction_id FROM payout_items WHERE payout_id = ?", id)
     }
 
     /// Voided wins over paid (the CLI allows only one of them); a mark that
@@ -135,6 +152,7 @@ extension Projector {
             }
         }
         for id in try db.strings("SELECT id FROM ledger_dirty WHERE kind = 't'") { try recomputeCommission(id) }
+        try totals.write(to: db)
         try db.run("DELETE FROM ledger_dirty")
     }
 
@@ -196,28 +214,31 @@ extension Projector {
         }
     }
 
-    /// Writes the commission row of one transaction from its current state, or
-    /// removes it when the transaction is gone, unattributed or has no rule.
-    func recomputeCommission(_ id: String) throws {
-        guard let tx = try LedgerTransaction.read(id, in: db), let partner = tx.partnerKey,
+    /// Derives the ledger row of one transaction from its current state and
+    /// what its payouts paid, writes it if it changed (removes it when there is
+    /// neither a commission nor anything paid), and notes the change for `ledger_totals`.
+    mutating func recomputeCommission(_ id: String) throws {
+        let (stored, paid) = try LedgerRow.read(id, in: db)
+        var derived: LedgerRow?
+        if let tx = try LedgerTransaction.read(id, in: db), let partner = tx.partnerKey,
             let rule = try RuleInTime.deciding(
                 partner: partner, product: tx.productKey, currency: tx.currency,
                 at: tx.occurredAt, in: db)
-        else {
-            try db.run("DELETE FROM ledger_commissions WHERE transaction_id = ?", id)
-            return
+        {
+            var commission = rule.commission(net: tx.netAmount)
+            if commission != 0, try !withinLimits(tx, rule) { commission = 0 }
+            derived = LedgerRow(
+                partnerKey: partner, currency: tx.currency, livemode: tx.livemode, occurredAt: tx.occurredAtText,
+                netAmount: tx.netAmount, commission: commission, held: tx.held, ruleEvent: rule.eventId,
+                paid: paid?.amount ?? 0)
+        } else if let paid, paid.amount != 0 {
+            derived = LedgerRow(
+                partnerKey: paid.partnerKey, currency: paid.currency, livemode: true, occurredAt: paid.occurredAt,
+                netAmount: 0, commission: 0, held: false, ruleEvent: "", paid: paid.amount)
         }
-        var commission = rule.commission(net: tx.netAmount)
-        if commission != 0, try !withinLimits(tx, rule) { commission = 0 }
-        try db.run(
-            """
-            INSERT INTO ledger_commissions (transaction_id, partner_key, currency, livemode, occurred_at, net_amount,
-                commission, held, rule_event) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (transaction_id) DO UPDATE SET partner_key = excluded.partner_key, currency = excluded.currency,
-                livemode = excluded.livemode, occurred_at = excluded.occurred_at, net_amount = excluded.net_amount,
-                commission = excluded.commission, held = excluded.held, rule_event = excluded.rule_event
-            """, id, partner, tx.currency, tx.livemode, tx.occurredAtText, tx.netAmount, commission, tx.held,
-            rule.eventId)
+        guard derived != stored else { return }
+        try LedgerRow.write(id, from: stored, to: derived, in: db)
+        totals.replace(stored, with: derived)
     }
 
     /// Whether the transaction is inside the rule's `--payments` and `--months` limits.

@@ -18,6 +18,8 @@ struct Projector {
     /// batch): the triggers' `ledger_dirty` rows wait, and a transaction touched by
     /// several events of the batch has its commission derived once.
     var settlesEachEvent: Bool
+    /// What the ledger rows written since the last settle changed in `ledger_totals`.
+    var totals = LedgerTotalsChange()
 
     init(db: Statements, settings: ApplySettings, settlesEachEvent: Bool = true) {
         self.db = db
