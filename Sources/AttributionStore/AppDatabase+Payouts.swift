@@ -98,31 +98,36 @@ extension AppDatabase {
         {
             throw StoreError.notFound("cannot pay partner \(partner): no such partner")
         }
+        let boundary = try holdBoundary(request.asOf, in: db)
+        let month = String(boundary.prefix(7))
+        // The bounds are bound values, and CROSS JOIN keeps SQLite's join order: given the
+        // boundary through a CTE, it built an automatic index over every commission row instead
+        // (1.3 s on 1,000,000 transactions for what reads one month).
         let due = try db.all(
             """
-            WITH b AS (SELECT ?1 AS boundary, substr(?1, 1, 7) AS month, strftime('%Y-%m-01T00:00:00Z', ?1) AS month_start),
-            edge AS (
+            WITH edge AS (
                 SELECT l.partner_key, l.currency, l.commission - l.paid AS due, 1 AS items
-                FROM b JOIN transactions t ON t.occurred_at >= b.month_start AND t.occurred_at <= b.boundary
-                JOIN ledger_commissions l ON l.transaction_id = t.transaction_id AND l.rule_event <> ''
-                WHERE l.livemode = 1 AND l.held = 0 AND l.commission <> l.paid AND (?2 IS NULL OR l.partner_key = ?2)
+                FROM transactions t CROSS JOIN ledger_commissions l
+                WHERE t.occurred_at >= ?3 AND t.occurred_at <= ?1
+                  AND l.transaction_id = t.transaction_id AND l.rule_event <> ''
+                  AND l.livemode = 1 AND l.held = 0 AND l.commission <> l.paid AND (?2 IS NULL OR l.partner_key = ?2)
                 UNION ALL
                 SELECT l.partner_key, l.currency, l.commission - l.paid, 1
-                FROM b JOIN ledger_commissions l ON l.rule_event = '' AND l.occurred_at >= b.month_start
-                    AND l.occurred_at <= b.boundary
-                WHERE l.livemode = 1 AND l.held = 0 AND l.commission <> l.paid AND (?2 IS NULL OR l.partner_key = ?2)
+                FROM ledger_commissions l INDEXED BY ledger_commissions_unruled
+                WHERE l.rule_event = '' AND l.occurred_at >= ?3 AND l.occurred_at <= ?1
+                  AND l.livemode = 1 AND l.held = 0 AND l.commission <> l.paid AND (?2 IS NULL OR l.partner_key = ?2)
             ),
             parts AS (
                 SELECT t.partner_key, t.currency, t.earned - t.held - t.paid + t.held_paid AS due, t.open_rows AS items
-                FROM ledger_totals t, b
-                WHERE t.livemode = 1 AND t.month < b.month AND (?2 IS NULL OR t.partner_key = ?2)
+                FROM ledger_totals t
+                WHERE t.livemode = 1 AND t.month < ?4 AND (?2 IS NULL OR t.partner_key = ?2)
                 UNION ALL
                 SELECT * FROM edge
             )
             SELECT partner_key, currency, sum(due), sum(items) FROM parts
             GROUP BY partner_key, currency HAVING sum(items) > 0
             ORDER BY partner_key, currency
-            """, try holdBoundary(request.asOf, in: db), request.partner,
+            """, boundary, request.partner, month + "-01T00:00:00Z", month,
             as: { c in
                 PayoutPlan.Line(
                     line: Payout.Line(partnerKey: try c[0], currency: try c[1], amount: try c[2]),
