@@ -23,9 +23,10 @@ extension AppDatabase {
     public func planPayout(_ request: PayoutRequest) throws(StoreError) -> PayoutPlan? {
         do {
             return try writer.read { db in
-                let lines = try Self.dueLines(request, in: db)
+                let hold = try Self.holdDays(in: db)
+                let lines = try Self.dueLines(request, holdDays: hold, in: db)
                 guard !lines.isEmpty else { return nil }
-                return PayoutPlan(asOf: request.asOf, holdDays: try Self.holdDays(in: db), lines: lines)
+                return PayoutPlan(asOf: request.asOf, holdDays: hold, lines: lines)
             }
         } catch {
             throw StoreError.wrap(error, "compute the payout")
@@ -54,9 +55,10 @@ extension AppDatabase {
     /// The payout with its items: the lines from the totals, then each line's
     /// rows through the partner index, which must add up to the line.
     static func plan(_ request: PayoutRequest, payoutId: String, in db: Database) throws -> Payout? {
-        let lines = try dueLines(request, in: db)
+        let hold = try holdDays(in: db)
+        let lines = try dueLines(request, holdDays: hold, in: db)
         guard !lines.isEmpty else { return nil }
-        let boundary = try holdBoundary(request.asOf, in: db)
+        let boundary = holdBoundary(request.asOf, holdDays: hold)
         var items: [Payout.Item] = []
         for planned in lines {
             let l = planned.line
@@ -79,26 +81,25 @@ extension AppDatabase {
             }
             items += rows
         }
-        return Payout(
-            payoutId: payoutId, asOf: request.asOf, holdDays: try holdDays(in: db), lines: lines.map(\.line), items: items)
+        return Payout(payoutId: payoutId, asOf: request.asOf, holdDays: hold, lines: lines.map(\.line), items: items)
     }
 
     /// `occurred_at` up to which commissions are past the hold as of `asOf`.
-    private static func holdBoundary(_ asOf: Int64, in db: Database) throws -> String {
-        Timestamp.iso(asOf - Int64(try holdDays(in: db)) * 86_400)
+    private static func holdBoundary(_ asOf: Int64, holdDays: Int) -> String {
+        Timestamp.iso(asOf - Int64(holdDays) * 86_400)
     }
 
     /// Per live-mode partner and currency, what is due as of the request and
     /// how many rows make it up, the lines that pass the minimums. Whole months
     /// before the boundary's month come from `ledger_totals`; only the
     /// boundary's month is read row by row (as the view `partner_balances` does).
-    static func dueLines(_ request: PayoutRequest, in db: Database) throws -> [PayoutPlan.Line] {
+    static func dueLines(_ request: PayoutRequest, holdDays: Int, in db: Database) throws -> [PayoutPlan.Line] {
         if let partner = request.partner,
             try db.one("SELECT 1 FROM partners WHERE partner_key = ?", partner, as: { _ in true }) == nil
         {
             throw StoreError.notFound("cannot pay partner \(partner): no such partner")
         }
-        let boundary = try holdBoundary(request.asOf, in: db)
+        let boundary = holdBoundary(request.asOf, holdDays: holdDays)
         let month = String(boundary.prefix(7))
         // The bounds are bound values, and CROSS JOIN keeps SQLite's join order: given the
         // boundary through a CTE, it built an automatic index over every commission row instead
