@@ -151,7 +151,8 @@ extension Projector {
                 try markLimitNeighbours(of: id, payments: limits.payments, months: limits.months > 0)
             }
         }
-        for id in try db.strings("SELECT id FROM ledger_dirty WHERE kind = 't'") { try recomputeCommission(id) }
+        var rules = RuleBook(db: db)
+        for id in try db.strings("SELECT id FROM ledger_dirty WHERE kind = 't'") { try recomputeCommission(id, rules: &rules) }
         try totals.write(to: db)
         try db.run("DELETE FROM ledger_dirty")
     }
@@ -217,13 +218,11 @@ extension Projector {
     /// Derives the ledger row of one transaction from its current state and
     /// what its payouts paid, writes it if it changed (removes it when there is
     /// neither a commission nor anything paid), and notes the change for `ledger_totals`.
-    mutating func recomputeCommission(_ id: String) throws {
+    mutating func recomputeCommission(_ id: String, rules: inout RuleBook) throws {
         let (stored, paid) = try LedgerRow.read(id, in: db)
         var derived: LedgerRow?
         if let tx = try LedgerTransaction.read(id, in: db), let partner = tx.partnerKey,
-            let rule = try RuleInTime.deciding(
-                partner: partner, product: tx.productKey, currency: tx.currency,
-                at: tx.occurredAt, in: db)
+            let rule = try rules.deciding(partner: partner, product: tx.productKey, currency: tx.currency, at: tx.occurredAt)
         {
             var commission = rule.commission(net: tx.netAmount)
             if commission != 0, try !withinLimits(tx, rule) { commission = 0 }
