@@ -113,16 +113,8 @@ extension AppDatabase {
                     FROM reward_rules ORDER BY effective_from, recorded_at, event_id
                     """,
                     as: { c in
-                        let reward: RewardRule.Reward?
-                        if let bps = try c[3] as Int64? {
-                            reward = .percent(bps: bps)
-                        } else if let flat = try c[4] as Int64? {
-                            reward = .flat(amount: flat, currency: try c[5])
-                        } else {
-                            reward = nil
-                        }
-                        return RuleRecord(
-                            eventId: try c[0], partnerKey: try c[1], productKey: try c[2], reward: reward,
+                        RuleRecord(
+                            eventId: try c[0], partnerKey: try c[1], productKey: try c[2], reward: try c.reward(at: 3),
                             effectiveFrom: try c[6], maxMonths: (try c[7] as Int64?).map(Int.init),
                             maxPayments: (try c[8] as Int64?).map(Int.init), recordedAt: try c[9])
                     })

@@ -138,23 +138,24 @@ struct RuleInTime {
 
     /// The columns `init(_:)` reads.
     static let columns = "event_id, percent_bps, flat_amount, currency, max_months, max_payments"
+}
 
+extension RuleInTime {
+    /// A row of `RuleInTime.columns`.
     init(_ c: Columns) throws {
-        let reward: RewardRule.Reward?
-        if let bps = try c[1] as Int64? {
-            reward = .percent(bps: bps)
-        } else if let flat = try c[2] as Int64? {
-            reward = .flat(amount: flat, currency: try c[3])
-        } else {
-            reward = nil
-        }
         self.init(
-            eventId: try c[0], reward: reward, maxMonths: (try c[4] as Int64?).map(Int.init),
+            eventId: try c[0], reward: try c.reward(at: 1), maxMonths: (try c[4] as Int64?).map(Int.init),
             maxPayments: (try c[5] as Int64?).map(Int.init))
     }
+}
 
-    init(eventId: String, reward: RewardRule.Reward?, maxMonths: Int?, maxPayments: Int?) {
-        (self.eventId, self.reward, self.maxMonths, self.maxPayments) = (eventId, reward, maxMonths, maxPayments)
+extension Columns {
+    /// The reward of a `reward_rules` row from its `percent_bps`, `flat_amount`
+    /// and `currency` columns, the first at `index`; nil for a rule's end.
+    func reward(at index: CInt) throws -> RewardRule.Reward? {
+        if let bps = try self[index] as Int64? { return .percent(bps: bps) }
+        if let flat = try self[index + 1] as Int64? { return .flat(amount: flat, currency: try self[index + 2]) }
+        return nil
     }
 }
 
