@@ -159,36 +159,23 @@ extension Projector {
 
     /// The customer's self-referral flag and approval, then its transactions.
     private mutating func settleCustomer(kind: String, id: String) throws {
-        let column = kind == "k" ? "customer_key" : "stripe_customer_id"
-        let before = try db.one("SELECT flag FROM customers WHERE \(column) = ?", id) { try $0[0] as String? }
-        try db.run(
-            """
-            UPDATE customers SET
-                flag = (SELECT 'self_referral' FROM partners p WHERE p.partner_key = customers.partner_key
-                        AND customers.email IS NOT NULL AND p.email IS NOT NULL
-                        AND lower(trim(p.email)) = lower(trim(customers.email))),
-                approved_at = (SELECT strftime('%Y-%m-%dT%H:%M:%SZ', min(a.at), 'unixepoch') FROM fact_approvals a
-                               WHERE a.customer_key IN (customers.customer_key, customers.stripe_customer_id))
-            WHERE \(column) = ?
-            """, id)
-        let after = try db.one("SELECT flag FROM customers WHERE \(column) = ?", id) { try $0[0] as String? }
-        if (before ?? nil) == nil, (after ?? nil) != nil {
+        let sql = kind == "k" ? CustomerSettleSQL.byKey : CustomerSettleSQL.byStripeCustomer
+        // At most one row (both columns are unique). The update changes neither identity.
+        let row = try db.one(sql.read, id) {
+            (flag: try $0[0] as String?, key: try $0[1] as String?, customer: try $0[2] as String?)
+        }
+        let after = try db.one(sql.update, id) { try $0[0] as String? }
+        if row?.flag == nil, (after ?? nil) != nil {
             selfReferrals.append("customer \(id) has its partner's email: its commissions are held until 'customers approve \(id)'")
         }
-        // Its transactions, by either of its identities (a charge may name only the Stripe customer).
-        var keys = kind == "k" ? [id] : []
-        var customers = kind == "c" ? [id] : []
-        for row in try db.all(
-            "SELECT customer_key, stripe_customer_id FROM customers WHERE \(column) = ?", id,
-            as: { (key: try $0[0] as String?, customer: try $0[1] as String?) })
-        {
-            if let key = row.key { keys.append(key) }
-            if let customer = row.customer { customers.append(customer) }
-        }
-        for key in Set(keys) {
+        // Its transactions, by either of its identities (a charge may name only the Stripe customer);
+        // by the dirty identity itself even when no row holds it any more.
+        let keys = Set((kind == "k" ? [id] : []) + [row?.key].compactMap { $0 })
+        let customers = Set((kind == "c" ? [id] : []) + [row?.customer].compactMap { $0 })
+        for key in keys {
             try db.run("INSERT OR IGNORE INTO ledger_dirty SELECT 't', transaction_id FROM transactions WHERE customer_key = ?", key)
         }
-        for customer in Set(customers) {
+        for customer in customers {
             try db.run(
                 "INSERT OR IGNORE INTO ledger_dirty SELECT 't', transaction_id FROM transactions WHERE stripe_customer_id = ?",
                 customer)
@@ -250,5 +237,33 @@ extension Projector {
             if tx.occurredAt >= CalendarMonths.add(months, to: first) { return false }
         }
         return true
+    }
+}
+
+/// `settleCustomer`'s two statements, by the identity column that finds the
+/// row. Built once: statements built per call missed the worker's statement
+/// memo (it finds them by their text's address) and grew it on every call.
+struct CustomerSettleSQL {
+    /// The row's flag before the update, and its identities.
+    let read: String
+    /// Derives the flag and approval again; returns the new flag (`RETURNING`,
+    /// so the row is not read a third time).
+    let update: String
+
+    static let byKey = CustomerSettleSQL(column: "customer_key")
+    static let byStripeCustomer = CustomerSettleSQL(column: "stripe_customer_id")
+
+    private init(column: String) {
+        read = "SELECT flag, customer_key, stripe_customer_id FROM customers WHERE \(column) = ?"
+        update = """
+            UPDATE customers SET
+                flag = (SELECT 'self_referral' FROM partners p WHERE p.partner_key = customers.partner_key
+                        AND customers.email IS NOT NULL AND p.email IS NOT NULL
+                        AND lower(trim(p.email)) = lower(trim(customers.email))),
+                approved_at = (SELECT strftime('%Y-%m-%dT%H:%M:%SZ', min(a.at), 'unixepoch') FROM fact_approvals a
+                               WHERE a.customer_key IN (customers.customer_key, customers.stripe_customer_id))
+            WHERE \(column) = ?
+            RETURNING flag
+            """
     }
 }

@@ -123,6 +123,29 @@ struct LedgerRuleTests {
         #expect(try f.db.approveCustomer("ann", now: jan1 + 51 * day) == .alreadyApproved(at: Timestamp.iso(jan1 + 50 * day)))
     }
 
+    @Test("the worker reports a self-referral once, in the batch that flags it, and not for later events")
+    func selfReferralReportedOnce() async throws {
+        let f = try await F.make(customerEmail: "other@example.com")
+        func apply(_ payload: String) async throws -> [String] {
+            try await f.db.deliver([payload])
+            return try await f.db.applyDue(limit: 50, settings: ApplySettings(), now: F.jan1).selfReferrals
+        }
+        // The customer takes its partner's email: flagged now.
+        let flagged = try await apply(
+            EventFactory.customer(
+                event: "evt_cus_1_email", created: Int(jan1 + day), id: "cus_1", key: "ann",
+                partner: "p_acme", email: "acme@partners.example"))
+        #expect(flagged.count == 1)
+        #expect(flagged.first?.contains("customer ann") == true || flagged.first?.contains("customer cus_1") == true)
+        // Still flagged after another change of the same customer: nothing new to report.
+        let again = try await apply(
+            EventFactory.customer(
+                event: "evt_cus_1_name", created: Int(jan1 + 2 * day), id: "cus_1", key: "ann",
+                partner: "p_acme", email: "acme@partners.example"))
+        #expect(again.isEmpty)
+        #expect(try f.db.row("SELECT flag FROM customers WHERE stripe_customer_id = 'cus_1'")?["flag"] == "self_referral")
+    }
+
     @Test("refusals write nothing: an unknown partner or customer, an end of a scope without a rule")
     func refusalsWriteNothing() async throws {
         let f = try await F.make()
