@@ -15,6 +15,8 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "Seconds of load per ingest run.") var seconds = 5
         @Option(help: "Concurrent connections of the load generator.") var connections = 64
         @Option(help: "Events in the apply backlog.") var applyEvents = 100_000
+        @Option(help: "Rounds of the apply and ingest rows; each pairs attributiond with its baseline, and the row gives the median.")
+        var rounds = 3
         @Option(help: "Transactions in the report database.") var reportTransactions = 1_000_000
         @Option(help: "Charges per customer key for the hot-key rows (comma-separated).") var hotKeySizes = "1,1000,100000"
         @Option(help: "Inbox events for the rebuild row (run it with --only rebuild).") var rebuildEvents = 1_000_000
@@ -31,10 +33,10 @@ struct BenchCommand: AsyncParsableCommand {
             let release = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
             var table = ResultTable()
             if parts.contains("ingest") {
-                try await IngestBench(binaries: release, seconds: seconds, connections: connections).run(into: &table)
+                try await IngestBench(binaries: release, seconds: seconds, connections: connections, rounds: rounds).run(into: &table)
             }
             if parts.contains("apply") {
-                try await ApplyBench(events: applyEvents).run(into: &table)
+                try await ApplyBench(events: applyEvents, rounds: rounds).run(into: &table)
             }
             if parts.contains("hotkey") {
                 let sizes = hotKeySizes.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
@@ -81,3 +83,10 @@ struct ResultTable {
 }
 
 func format(_ value: Double, _ digits: Int = 0) -> String { String(format: "%.\(digits)f", value) }
+
+/// The middle value (the mean of the two middle ones for an even count).
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    guard !sorted.isEmpty else { return 0 }
+    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+}
