@@ -23,6 +23,16 @@ struct IngestBench {
         var applied: Int
         var rss: Double
         var exit: Int32
+        var cpuMicros: Double
+    }
+
+    /// CPU µs the server spent per request wrk counted: on a shared machine a
+    /// steadier measure of what a change costs than requests/s, which also
+    /// depends on what else the two cores are doing.
+    static func cpuMicros(of server: ListeningProcess, during load: () throws -> Wrk) rethrows -> (Wrk, Double) {
+        let before = server.cpuSeconds
+        let result = try load()
+        return (result, (server.cpuSeconds - before) * 1e6 / Double(max(result.requests, 1)))
     }
 
     func run(into table: inout ResultTable) async throws {
@@ -43,14 +53,16 @@ struct IngestBench {
         // The reference intake's rate moved by a fifth between two runs minutes
         // apart: each round measures it and the daemon back to back, and the rows
         // report the median of the rounds' ratios.
-        var pairs: [(reference: Wrk, daemon: DaemonRun)] = []
+        var pairs: [(reference: Wrk, referenceCPU: Double, daemon: DaemonRun)] = []
         for round in 1...rounds {
             print("ingest: round \(round) of \(rounds): reference intake (verify, decode, group commit; nothing else)…")
-            let reference = try referenceRun(dir: dir, round: round, script: script, requests: requests)
+            let (reference, referenceCPU) = try referenceRun(dir: dir, round: round, script: script, requests: requests)
             print("ingest: round \(round) of \(rounds): attributiond serve (synchronous=FULL, group commit)…")
             let daemon = try await daemonRun(dir: dir, round: round, script: script, requests: requests)
-            print("ingest: round \(round): \(format(daemon.wrk.rate)) against \(format(reference.rate)) requests/s")
-            pairs.append((reference, daemon))
+            print(
+                "ingest: round \(round): \(format(daemon.wrk.rate)) against \(format(reference.rate)) requests/s, "
+                    + "\(format(daemon.cpuMicros, 1)) against \(format(referenceCPU, 1)) CPU µs per request")
+            pairs.append((reference, referenceCPU, daemon))
         }
         let results = pairs.map(\.daemon.wrk)
         let references = pairs.map(\.reference)
@@ -70,6 +82,10 @@ struct IngestBench {
         table.add(
             "ingest of attributiond vs the reference intake (\(of))", format(rate), baseline: format(referenceRate),
             ratio: format(median(pairs.map { $0.daemon.wrk.rate / $0.reference.rate }), 2), target: "≥ 0.9")
+        table.add(
+            "ingest CPU µs per request, attributiond vs the reference intake (\(of))",
+            format(median(pairs.map(\.daemon.cpuMicros)), 1), baseline: format(median(pairs.map(\.referenceCPU)), 1),
+            ratio: format(median(pairs.map { $0.daemon.cpuMicros / $0.referenceCPU }), 2))
         table.add("ingest p50 latency ms", format(median(results.map(\.p50)), 2), baseline: format(baseline.p50, 2))
         table.add("ingest p99 latency ms", format(p99, 2), baseline: format(baseline.p99, 2))
         // The fsync sets the tail on this disk, so the tail target is relative to the reference intake's.
@@ -95,16 +111,18 @@ struct IngestBench {
         table.add("daemon exit code after SIGTERM", pairs.map { "\($0.daemon.exit)" }.joined(separator: ", "), target: "0")
     }
 
-    private func referenceRun(dir: URL, round: Int, script: URL, requests: URL) throws -> Wrk {
+    private func referenceRun(dir: URL, round: Int, script: URL, requests: URL) throws -> (Wrk, Double) {
         let reference = try ListeningProcess(
             binaries.appendingPathComponent("attributiond-bench"),
             [
                 "reference-intake", "--db", dir.appendingPathComponent("reference-\(round).sqlite").path,
                 "--secret", secret,
             ])
-        let result = try Wrk.run(port: reference.port, seconds: seconds, connections: connections, script: script, requests: requests)
+        let measured = try Self.cpuMicros(of: reference) {
+            try Wrk.run(port: reference.port, seconds: seconds, connections: connections, script: script, requests: requests)
+        }
         _ = reference.stop()
-        return result
+        return measured
     }
 
     private func daemonRun(dir: URL, round: Int, script: URL, requests: URL) async throws -> DaemonRun {
@@ -113,13 +131,16 @@ struct IngestBench {
             binaries.appendingPathComponent("attributiond"),
             ["serve", "--db", dbPath, "--listen", "127.0.0.1:0", "--log-level", "notice"],
             environment: ["STRIPE_WEBHOOK_SECRET": secret])
-        let result = try Wrk.run(port: daemon.port, seconds: seconds, connections: connections, script: script, requests: requests)
+        let (result, cpu) = try Self.cpuMicros(of: daemon) {
+            try Wrk.run(port: daemon.port, seconds: seconds, connections: connections, script: script, requests: requests)
+        }
         let rss = daemon.peakRSSMiB
         let exit = daemon.stop()
         // One read of the inbox's status counts gives both what was stored and what was applied.
         let counts = try await AppDatabase.open(path: dbPath, readonly: true).inboxStatus(now: 0).counts
         return DaemonRun(
-            wrk: result, stored: counts.values.reduce(0, +), applied: counts[.applied] ?? 0, rss: rss, exit: exit)
+            wrk: result, stored: counts.values.reduce(0, +), applied: counts[.applied] ?? 0, rss: rss, exit: exit,
+            cpuMicros: cpu)
     }
 
     /// One line per request: `signature<TAB>body`, distinct event ids, signed now.

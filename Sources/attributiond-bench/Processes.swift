@@ -36,6 +36,9 @@ final class ListeningProcess: @unchecked Sendable {
     /// Peak resident memory (VmHWM) in MiB, from /proc.
     var peakRSSMiB: Double { residentPeakMiB(of: process.processIdentifier) ?? 0 }
 
+    /// CPU seconds (user + system) the process has used so far, from /proc.
+    var cpuSeconds: Double { cpuSecondsUsed(by: process.processIdentifier) ?? 0 }
+
     func stop() -> Int32 {
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
@@ -69,4 +72,15 @@ func residentPeakMiB(of pid: Int32) -> Double? {
         let kb = Double(line.split(separator: " ").dropFirst().first ?? "")
     else { return nil }
     return kb / 1024
+}
+
+/// A process's user + system CPU time in seconds, from /proc/PID/stat; nil once it has exited.
+func cpuSecondsUsed(by pid: Int32) -> Double? {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+        let close = stat.lastIndex(of: ")")
+    else { return nil }
+    // After "pid (comm)" come state (field 3) … utime (14) and stime (15), in clock ticks.
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+    return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
 }
