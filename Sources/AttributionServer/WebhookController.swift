@@ -50,18 +50,19 @@ struct WebhookController: Sendable {
                 .notAnEvent, .badRequest, "event type \(event.type) is written by attributiond itself, never by Stripe",
                 context: context)
         }
-        let logMeta: Logger.Metadata = [LogKey.eventId: "\(event.id)", LogKey.eventType: "\(event.type)"]
         do {
             let outcome = try await inbox.submit(NewInboxEvent(envelope: event, payload: payload))
             let label = outcome == .stored ? WebhookOutcome.accepted : .duplicate
             label.count()
-            context.logger.info("webhook \(label.rawValue)", metadata: logMeta)
+            // The metadata is written inline, not built ahead: the logger evaluates it only at info.
+            context.logger.info(
+                "webhook \(label.rawValue)", metadata: [LogKey.eventId: "\(event.id)", LogKey.eventType: "\(event.type)"])
             return .json(.ok, #"{"received":true,"duplicate":\#(outcome == .duplicate)}"#)
         } catch {
             WebhookOutcome.unavailable.count()
             context.logger.error(
                 "webhook not stored, answering 503",
-                metadata: logMeta.merging([LogKey.error: "\(error)"]) { a, _ in a })
+                metadata: [LogKey.eventId: "\(event.id)", LogKey.eventType: "\(event.type)", LogKey.error: "\(error)"])
             return .jsonError(.serviceUnavailable, "store unavailable, retry later")
         }
     }
