@@ -53,12 +53,26 @@ struct IngestBench {
         // The reference intake's rate moved by a fifth between two runs minutes
         // apart: each round measures it and the daemon back to back, and the rows
         // report the median of the rounds' ratios.
+        //
+        // The side measured second ran slower, whichever it was: the kernel was
+        // still writing back the first side's few hundred MB of dirty pages, and
+        // each fsync waited behind that. So each run starts after `sync()`, each
+        // database is deleted once read (its dirty pages are dropped, not
+        // written), and the order alternates from round to round.
         var pairs: [(reference: Wrk, referenceCPU: Double, daemon: DaemonRun)] = []
         for round in 1...rounds {
-            print("ingest: round \(round) of \(rounds): reference intake (verify, decode, group commit; nothing else)…")
-            let (reference, referenceCPU) = try referenceRun(dir: dir, round: round, script: script, requests: requests)
-            print("ingest: round \(round) of \(rounds): attributiond serve (synchronous=FULL, group commit)…")
-            let daemon = try await daemonRun(dir: dir, round: round, script: script, requests: requests)
+            var reference: (Wrk, Double)?
+            var daemon: DaemonRun?
+            for side in round % 2 == 1 ? [0, 1] : [1, 0] {
+                if side == 0 {
+                    print("ingest: round \(round) of \(rounds): reference intake (verify, decode, group commit; nothing else)…")
+                    reference = try referenceRun(dir: dir, round: round, script: script, requests: requests)
+                } else {
+                    print("ingest: round \(round) of \(rounds): attributiond serve (synchronous=FULL, group commit)…")
+                    daemon = try await daemonRun(dir: dir, round: round, script: script, requests: requests)
+                }
+            }
+            guard let (reference, referenceCPU) = reference, let daemon else { continue }
             print(
                 "ingest: round \(round): \(format(daemon.wrk.rate)) against \(format(reference.rate)) requests/s, "
                     + "\(format(daemon.cpuMicros, 1)) against \(format(referenceCPU, 1)) CPU µs per request")
@@ -118,11 +132,18 @@ struct IngestBench {
                 "reference-intake", "--db", dir.appendingPathComponent("reference-\(round).sqlite").path,
                 "--secret", secret,
             ])
+        sync()
         let measured = try Self.cpuMicros(of: reference) {
             try Wrk.run(port: reference.port, seconds: seconds, connections: connections, script: script, requests: requests)
         }
         _ = reference.stop()
+        Self.removeDatabase(dir.appendingPathComponent("reference-\(round).sqlite").path)
         return measured
+    }
+
+    /// Deletes a measured database with its WAL, so its unwritten pages cost the next run nothing.
+    static func removeDatabase(_ path: String) {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
     }
 
     private func daemonRun(dir: URL, round: Int, script: URL, requests: URL) async throws -> DaemonRun {
@@ -131,6 +152,7 @@ struct IngestBench {
             binaries.appendingPathComponent("attributiond"),
             ["serve", "--db", dbPath, "--listen", "127.0.0.1:0", "--log-level", "notice"],
             environment: ["STRIPE_WEBHOOK_SECRET": secret])
+        sync()
         let (result, cpu) = try Self.cpuMicros(of: daemon) {
             try Wrk.run(port: daemon.port, seconds: seconds, connections: connections, script: script, requests: requests)
         }
@@ -138,6 +160,7 @@ struct IngestBench {
         let exit = daemon.stop()
         // One read of the inbox's status counts gives both what was stored and what was applied.
         let counts = try await AppDatabase.open(path: dbPath, readonly: true).inboxStatus(now: 0).counts
+        Self.removeDatabase(dbPath)
         return DaemonRun(
             wrk: result, stored: counts.values.reduce(0, +), applied: counts[.applied] ?? 0, rss: rss, exit: exit,
             cpuMicros: cpu)
