@@ -40,7 +40,7 @@ struct BenchCommand: AsyncParsableCommand {
             }
             if parts.contains("hotkey") {
                 let sizes = hotKeySizes.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-                try await HotKeyBench(sizes: sizes).run(into: &table)
+                try await HotKeyBench(sizes: sizes, rounds: rounds).run(into: &table)
             }
             if parts.contains("rebuild") {
                 try await RebuildBench(events: rebuildEvents).run(into: &table)
