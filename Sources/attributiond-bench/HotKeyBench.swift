@@ -23,7 +23,7 @@ struct HotKeyBench {
     var rounds = 3
 
     func run(into table: inout ResultTable) async throws {
-        // rounds[r][size] = (hot, distinct)
+        // One entry per round: for each size, the hot key's rate and the distinct customers'.
         var measuredRounds: [[Int: (hot: Double, distinct: Double)]] = []
         for round in 1...rounds {
             var rates: [Int: (hot: Double, distinct: Double)] = [:]
@@ -31,13 +31,10 @@ struct HotKeyBench {
                 print(
                     "hot key: round \(round) of \(rounds): \(measured) more charges on a key with \(size), "
                         + "and \(measured) new customers after \(size)…")
-                let hot = try await Self.drainRate(
-                    history: (0..<size).map { Self.charge($0, customer: 0) },
-                    then: (size..<size + measured).map { Self.charge($0, customer: 0) })
-                let distinct = try await Self.drainRate(
-                    history: (0..<size).map { Self.charge($0, customer: $0) },
-                    then: (size..<size + measured).map { Self.charge($0, customer: $0) })
-                rates[size] = (hot, distinct)
+                rates[size] = (
+                    hot: try await drainRate(after: size, customer: { _ in 0 }),
+                    distinct: try await drainRate(after: size, customer: { $0 })
+                )
             }
             measuredRounds.append(rates)
         }
@@ -52,23 +49,25 @@ struct HotKeyBench {
         }
         let compared = sizes.filter { $0 > 1 }.sorted()
         if compared.count >= 2, let small = compared.first, let large = compared.last {
-            let pairs = measuredRounds.compactMap { r in r[small].flatMap { a in r[large].map { b in (a.hot, b.hot) } } }
+            // Every round measured every size.
+            let hot = measuredRounds.map { (small: $0[small]!.hot, large: $0[large]!.hot) }
             table.add(
-                "drain rate, on a key that has \(large) vs \(small) charges (\(of))", format(median(pairs.map(\.1))),
-                baseline: format(median(pairs.map(\.0))), ratio: format(median(pairs.map { $0.1 / $0.0 }), 2),
+                "drain rate, on a key that has \(large) vs \(small) charges (\(of))", format(median(hot.map(\.large))),
+                baseline: format(median(hot.map(\.small))), ratio: format(median(hot.map { $0.large / $0.small }), 2),
                 target: "0.8 – 1.2")
         }
     }
 
-    /// Events per second for the worker to drain `then`, after `history` was drained untimed.
-    static func drainRate(history: [String], then payloads: [String]) async throws -> Double {
-        let (db, dir) = try await backlogDatabase(history)
+    /// Events per second for the worker to drain `measured` charges after `history` charges
+    /// were drained untimed; charge n belongs to customer `customer(n)`.
+    func drainRate(after history: Int, customer: (Int) -> Int) async throws -> Double {
+        let (db, dir) = try await Self.backlogDatabase((0..<history).map { Self.charge($0, customer: customer($0)) })
         defer { try? FileManager.default.removeItem(at: dir) }
-        try await drain(db)
-        try await deliver(payloads, to: db)
-        let time = try await ContinuousClock().measure { try await drain(db) }
+        try await Self.drain(db)
+        try await Self.deliver((history..<history + measured).map { Self.charge($0, customer: customer($0)) }, to: db)
+        let time = try await ContinuousClock().measure { try await Self.drain(db) }
         guard try db.inboxRows(status: .pending, limit: 1).isEmpty else { throw BenchError("the drain left events pending") }
-        return Double(payloads.count) / time.seconds
+        return Double(measured) / time.seconds
     }
 
     static func drain(_ db: AppDatabase) async throws {

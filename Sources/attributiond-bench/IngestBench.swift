@@ -54,25 +54,17 @@ struct IngestBench {
         // apart: each round measures it and the daemon back to back, and the rows
         // report the median of the rounds' ratios.
         //
-        // The side measured second ran slower, whichever it was: the kernel was
-        // still writing back the first side's few hundred MB of dirty pages, and
-        // each fsync waited behind that. So each run starts after `sync()`, each
-        // database is deleted once read (its dirty pages are dropped, not
+        // The daemon used to run second in every round, just after the reference
+        // had left a few hundred MB of dirty pages for the kernel to write back
+        // while the daemon's fsyncs waited. So each load starts after `sync()`,
+        // each database is deleted once read (its dirty pages are dropped, not
         // written), and the order alternates from round to round.
         var pairs: [(reference: Wrk, referenceCPU: Double, daemon: DaemonRun)] = []
         for round in 1...rounds {
-            var reference: (Wrk, Double)?
-            var daemon: DaemonRun?
-            for side in round % 2 == 1 ? [0, 1] : [1, 0] {
-                if side == 0 {
-                    print("ingest: round \(round) of \(rounds): reference intake (verify, decode, group commit; nothing else)…")
-                    reference = try referenceRun(dir: dir, round: round, script: script, requests: requests)
-                } else {
-                    print("ingest: round \(round) of \(rounds): attributiond serve (synchronous=FULL, group commit)…")
-                    daemon = try await daemonRun(dir: dir, round: round, script: script, requests: requests)
-                }
-            }
-            guard let (reference, referenceCPU) = reference, let daemon else { continue }
+            let daemonFirst = round % 2 == 0
+            let early = daemonFirst ? try await daemonRun(dir: dir, round: round, script: script, requests: requests) : nil
+            let (reference, referenceCPU) = try referenceRun(dir: dir, round: round, script: script, requests: requests)
+            let daemon = if let early { early } else { try await daemonRun(dir: dir, round: round, script: script, requests: requests) }
             print(
                 "ingest: round \(round): \(format(daemon.wrk.rate)) against \(format(reference.rate)) requests/s, "
                     + "\(format(daemon.cpuMicros, 1)) against \(format(referenceCPU, 1)) CPU µs per request")
@@ -126,18 +118,16 @@ struct IngestBench {
     }
 
     private func referenceRun(dir: URL, round: Int, script: URL, requests: URL) throws -> (Wrk, Double) {
+        print("ingest: round \(round) of \(rounds): reference intake (verify, decode, group commit; nothing else)…")
+        let dbPath = dir.appendingPathComponent("reference-\(round).sqlite").path
         let reference = try ListeningProcess(
-            binaries.appendingPathComponent("attributiond-bench"),
-            [
-                "reference-intake", "--db", dir.appendingPathComponent("reference-\(round).sqlite").path,
-                "--secret", secret,
-            ])
+            binaries.appendingPathComponent("attributiond-bench"), ["reference-intake", "--db", dbPath, "--secret", secret])
         sync()
         let measured = try Self.cpuMicros(of: reference) {
             try Wrk.run(port: reference.port, seconds: seconds, connections: connections, script: script, requests: requests)
         }
         _ = reference.stop()
-        Self.removeDatabase(dir.appendingPathComponent("reference-\(round).sqlite").path)
+        Self.removeDatabase(dbPath)
         return measured
     }
 
@@ -147,6 +137,7 @@ struct IngestBench {
     }
 
     private func daemonRun(dir: URL, round: Int, script: URL, requests: URL) async throws -> DaemonRun {
+        print("ingest: round \(round) of \(rounds): attributiond serve (synchronous=FULL, group commit)…")
         let dbPath = dir.appendingPathComponent("bench-\(round).sqlite").path
         let daemon = try ListeningProcess(
             binaries.appendingPathComponent("attributiond"),
