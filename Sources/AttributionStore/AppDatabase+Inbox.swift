@@ -14,14 +14,16 @@ extension AppDatabase {
         }
     }
 
+    /// The intake's one statement: every stored webhook runs it inside the commit it waits for.
+    static let insertSQL = """
+        INSERT INTO inbox_events
+            (event_id, type, livemode, api_version, stripe_created_at, received_at, payload, origin)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (event_id) DO NOTHING
+        """
+
     static func insert(_ events: [NewInboxEvent], receivedAt: Int64, in db: Database) throws -> [InsertOutcome] {
-        let statement = try db.cachedStatement(
-            sql: """
-                INSERT INTO inbox_events
-                    (event_id, type, livemode, api_version, stripe_created_at, received_at, payload, origin)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (event_id) DO NOTHING
-                """)
+        let statement = try db.cachedStatement(sql: insertSQL)
         let received = Timestamp.iso(receivedAt)
         return try events.map { e in
             try statement.execute(arguments: [
@@ -37,12 +39,13 @@ extension AppDatabase {
         try writer.read { db in
             var sql = "SELECT * FROM inbox_events WHERE 1"
             var args: StatementArguments = []
+            // The repeated terms name a partial index's condition, so SQLite may use it (0017).
             if let status {
-                sql += " AND status = ?"
+                sql += " AND status = ?" + (Self.statusIndexTerm[status] ?? "")
                 args += [status.rawValue]
             }
             if let origin {
-                sql += " AND origin = ?"
+                sql += " AND origin = ?" + (origin == .webhook ? "" : " AND origin <> 'webhook'")
                 args += [origin.rawValue]
             }
             sql += " ORDER BY seq DESC LIMIT ?"
@@ -50,6 +53,13 @@ extension AppDatabase {
             return try Row.fetchAll(db, sql: sql, arguments: args).map { Self.inboxRow($0, withPayload: false) }
         }
     }
+
+    /// The condition of the partial index that holds each status; applied has
+    /// none (most rows are applied, so a scan from the newest finds them at once).
+    static let statusIndexTerm: [InboxStatus: String] = [
+        .pending: " AND status IN ('pending', 'failed')", .failed: " AND status IN ('pending', 'failed')",
+        .ignored: " AND status NOT IN ('pending', 'applied')", .dead: " AND status NOT IN ('pending', 'applied')",
+    ]
 
     /// One inbox row with its payload, or `nil`.
     public func inboxRow(eventId: String) throws -> InboxRow? {

@@ -38,7 +38,7 @@ extension AppDatabase {
     public func hasAppliedEvents() throws(StoreError) -> Bool {
         do {
             return try writer.read { db in
-                try db.one("SELECT 1 FROM inbox_events WHERE status = 'applied' LIMIT 1", as: { _ in true }) ?? false
+                try Self.statusCounts(db)[.applied] != nil
             }
         } catch {
             throw StoreError.wrap(error, "read the inbox")
