@@ -110,6 +110,6 @@ extension AppDatabase {
 extension AppDatabase {
     /// How many events the inbox holds.
     public func inboxCount() throws -> Int {
-        try writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM inbox_events") ?? 0 }
+        try writer.read { db in try Self.inboxCount(db) }
     }
 }

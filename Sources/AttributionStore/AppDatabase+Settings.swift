@@ -38,7 +38,7 @@ extension AppDatabase {
     public func hasAppliedEvents() throws(StoreError) -> Bool {
         do {
             return try writer.read { db in
-                try Self.statusCounts(db)[.applied] != nil
+                try Self.statusCounts(db, all: Self.inboxCount(db))[.applied] != nil
             }
         } catch {
             throw StoreError.wrap(error, "read the inbox")

@@ -27,43 +27,48 @@ extension AppDatabase {
                     SELECT received_at FROM inbox_events WHERE status IN ('pending', 'failed') ORDER BY seq LIMIT 1
                     """)
             let last = try String.fetchOne(db, sql: "SELECT received_at FROM inbox_events ORDER BY seq DESC LIMIT 1")
+            let all = try Self.inboxCount(db)
             return InboxStatusSummary(
-                counts: try Self.statusCounts(db), origins: try Self.originCounts(db),
+                counts: try Self.statusCounts(db, all: all), origins: try Self.originCounts(db, all: all),
                 oldestPendingAgeSeconds: oldest.flatMap(Timestamp.parse).map { Int(max(0, now - $0)) },
                 lastReceivedAt: last)
         }
     }
 
-    /// Statuses with at least one event. The intake writes no index on status
-    /// (0017): pending and failed are the queue index, failed, ignored and
-    /// dead the set-aside index, and applied is every other row.
-    static func statusCounts(_ db: Database) throws -> [InboxStatus: Int] {
-        let all = try Int.fetchOne(db, sql: "SELECT count(*) FROM inbox_events") ?? 0
+    /// How many events the inbox holds, read inside `db`.
+    static func inboxCount(_ db: Database) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT count(*) FROM inbox_events") ?? 0
+    }
+
+    /// Statuses with at least one event, of `all` rows. The intake writes no
+    /// index on status (0017): pending and failed are the queue index, failed,
+    /// ignored and dead the set-aside index, and applied is every other row.
+    static func statusCounts(_ db: Database, all: Int) throws -> [InboxStatus: Int] {
         let queued = try Int.fetchOne(db, sql: "SELECT count(*) FROM inbox_events WHERE status IN ('pending', 'failed')") ?? 0
-        var counts: [InboxStatus: Int] = [:]
-        let aside = """
-            SELECT status, count(*) AS n FROM inbox_events WHERE status NOT IN ('pending', 'applied') GROUP BY status
-            """
-        for row in try Row.fetchAll(db, sql: aside) {
-            if let status = InboxStatus(rawValue: row["status"]) { counts[status] = row["n"] }
-        }
+        var counts: [InboxStatus: Int] = try groupCounts(db, "status", where: "status NOT IN ('pending', 'applied')")
         counts[.pending] = queued - counts[.failed, default: 0]
         counts[.applied] = all - queued - counts[.ignored, default: 0] - counts[.dead, default: 0]
         return counts.filter { $0.value > 0 }
     }
 
-    /// Origins with at least one event; webhooks are every row the index of the others lacks.
-    static func originCounts(_ db: Database) throws -> [InboxOrigin: Int] {
-        let all = try Int.fetchOne(db, sql: "SELECT count(*) FROM inbox_events") ?? 0
-        var counts: [InboxOrigin: Int] = [:]
-        let others = """
-            SELECT origin, count(*) AS n FROM inbox_events WHERE origin <> 'webhook' GROUP BY origin
-            """
-        for row in try Row.fetchAll(db, sql: others) {
-            if let origin = InboxOrigin(rawValue: row["origin"]) { counts[origin] = row["n"] }
-        }
+    /// Origins with at least one event, of `all` rows; webhooks are every row the index of the others lacks.
+    static func originCounts(_ db: Database, all: Int) throws -> [InboxOrigin: Int] {
+        var counts: [InboxOrigin: Int] = try groupCounts(db, "origin", where: "origin <> 'webhook'")
         counts[.webhook] = all - counts.values.reduce(0, +)
         return counts.filter { $0.value > 0 }
+    }
+
+    /// Rows per value of `column` among those `condition` selects: the
+    /// condition is a partial index's, so only that index is read.
+    private static func groupCounts<Value: RawRepresentable & Hashable>(
+        _ db: Database, _ column: String, where condition: String
+    ) throws -> [Value: Int] where Value.RawValue == String {
+        var counts: [Value: Int] = [:]
+        let sql = "SELECT \(column), count(*) AS n FROM inbox_events WHERE \(condition) GROUP BY \(column)"
+        for row in try Row.fetchAll(db, sql: sql) {
+            if let value = Value(rawValue: row[0]) { counts[value] = row[1] }
+        }
+        return counts
     }
 
     /// Throws unless a write transaction can be taken now (for `/readyz`).
