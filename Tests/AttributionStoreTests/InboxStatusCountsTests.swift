@@ -122,6 +122,49 @@ struct InboxWriteCostTests {
         }
     }
 
+    /// Every opcode of the statement and of the trigger programs it fires.
+    static func allOpcodes(_ sql: String, in db: AppDatabase) throws -> [String] {
+        try db.writer.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN " + sql).map { $0["opcode"] as String }
+        }
+    }
+
+    /// The worker writes one row at a time, by key, as these statements do.
+    @Test(
+        "the ledger's triggers note a changed row without a temporary table",
+        arguments: [
+            "INSERT INTO transactions (transaction_id) VALUES ('t')", "UPDATE transactions SET amount = 1 WHERE transaction_id = 't'",
+            "DELETE FROM transactions WHERE transaction_id = 't'", "INSERT INTO customers (customer_key) VALUES ('k')",
+            "UPDATE customers SET email = 'e' WHERE id = 1", "DELETE FROM customers WHERE id = 1",
+            "INSERT INTO partners (partner_key, email, created_at, source) VALUES ('p', 'e', 't', 'admin')",
+            "UPDATE partners SET email = 'f' WHERE partner_key = 'p'",
+        ])
+    func ledgerTriggersBuildNoTemporaryTables(sql: String) throws {
+        let db = try AppDatabase.makeEmpty()
+        let opcodes = try Self.allOpcodes(sql, in: db)
+        // The trigger's program is there (it writes ledger_dirty), and it copies nothing aside.
+        #expect(opcodes.filter { $0 == "Init" }.count >= 2)
+        #expect(!opcodes.contains("OpenEphemeral"))
+    }
+
+    @Test("a row changed twice in one event is noted once, also under the worker's upserts")
+    func ledgerNoteIsKeptOnce() throws {
+        let db = try AppDatabase.makeEmpty()
+        let upsert = """
+            INSERT INTO partners (partner_key, email, created_at, source) VALUES ('p_1', ?, '2026-01-01T00:00:00Z', 'admin')
+            ON CONFLICT (partner_key) DO UPDATE SET email = excluded.email
+            """
+        let notes = try db.writer.write { db in
+            // The DO UPDATE runs with ABORT, which a trigger's `OR IGNORE` would have inherited and failed on.
+            for email in ["a@example.com", "b@example.com", "c@example.com"] {
+                try db.execute(sql: upsert, arguments: [email])
+            }
+            try db.execute(sql: "UPDATE OR ROLLBACK partners SET email = 'd@example.com'")
+            return try Row.fetchAll(db, sql: "SELECT kind, id FROM ledger_dirty").map { "\($0[0] as String) \($0[1] as String)" }
+        }
+        #expect(notes == ["p p_1"])
+    }
+
     @Test("the rewritten checks still refuse a status or an origin outside the schema's")
     func checksStillHold() async throws {
         let db = try AppDatabase.makeEmpty()
