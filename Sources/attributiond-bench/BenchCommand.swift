@@ -16,7 +16,7 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "Concurrent connections of the load generator.") var connections = 64
         @Option(help: "Events in the apply backlog.") var applyEvents = 100_000
         @Option(help: "Rounds of the apply and ingest rows; each pairs attributiond with its baseline, and the row gives the median.")
-        var rounds = 3
+        var rounds = 5
         @Option(help: "Transactions in the report database.") var reportTransactions = 1_000_000
         @Option(help: "Charges per customer key for the hot-key rows (comma-separated).") var hotKeySizes = "1,1000,100000"
         @Option(help: "Inbox events for the rebuild row.") var rebuildEvents = 1_000_000
