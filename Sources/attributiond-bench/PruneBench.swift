@@ -33,7 +33,7 @@ struct PruneBench {
         try IngestBench.lua.write(to: script, atomically: true, encoding: .utf8)
         let daemon = try ListeningProcess(
             binaries.appendingPathComponent("attributiond"),
-            ["serve", "--db", dbPath, "--listen", "127.0.0.1:0", "--log-level", "notice"],
+            ["serve", "--db", dbPath, "--listen", "127.0.0.1:0", "--log-level", "notice", "--tolerance", IngestBench.tolerance],
             environment: ["STRIPE_WEBHOOK_SECRET": ingest.secret])
         defer { _ = daemon.stop() }
         func load(_ phase: String) throws -> [Wrk] {

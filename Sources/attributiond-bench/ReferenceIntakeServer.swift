@@ -21,6 +21,7 @@ struct ReferenceIntakeServer: AsyncParsableCommand {
     @Option var port = 0
     @Option var db: String
     @Option var secret: String
+    @Option(help: "Signature timestamp tolerance in seconds.") var tolerance: Int64 = 300
 
     func run() async throws {
         var config = Configuration()
@@ -30,7 +31,7 @@ struct ReferenceIntakeServer: AsyncParsableCommand {
             try db.execute(sql: "CREATE TABLE IF NOT EXISTS inbox (event_id TEXT PRIMARY KEY, payload TEXT NOT NULL)")
         }
         let writer = GroupCommitWriter(queue: queue)
-        let verifier = StripeSignatureVerifier(secrets: [secret])
+        let verifier = StripeSignatureVerifier(secrets: [secret], tolerance: tolerance)
         let signature = HTTPField.Name("Stripe-Signature")!
         let router = Router()
         router.post("/webhooks/stripe") { request, _ -> Response in
