@@ -88,12 +88,17 @@ struct InboxWriteCostTests {
     /// programs of the triggers it fires follow it, each from its own `Init`,
     /// and are left out: the checks and indexes of the table are in the first.
     static func opcodes(_ sql: String, in db: AppDatabase) throws -> ArraySlice<String> {
-        let all = try db.writer.read { db in
+        let all = try allOpcodes(sql, in: db)
+        return all.prefix(upTo: all.dropFirst().firstIndex(of: "Init") ?? all.endIndex)
+    }
+
+    /// Every opcode of the statement and of the trigger programs it fires, prepared and not run.
+    static func allOpcodes(_ sql: String, in db: AppDatabase) throws -> [String] {
+        try db.writer.read { db in
             let statement = try db.makeStatement(sql: "EXPLAIN " + sql)
             let nulls = StatementArguments(Array(repeating: DatabaseValue.null, count: sql.filter { $0 == "?" }.count))
             return try Row.fetchAll(statement, arguments: nulls).map { $0["opcode"] as String }
         }
-        return all.prefix(upTo: all.dropFirst().firstIndex(of: "Init") ?? all.endIndex)
     }
 
     @Test(
@@ -119,13 +124,6 @@ struct InboxWriteCostTests {
         for case let table? in tables {
             let opcodes = try Self.opcodes("INSERT INTO \(table) DEFAULT VALUES", in: db)
             #expect(!opcodes.contains("OpenEphemeral"), "table \(table)")
-        }
-    }
-
-    /// Every opcode of the statement and of the trigger programs it fires.
-    static func allOpcodes(_ sql: String, in db: AppDatabase) throws -> [String] {
-        try db.writer.read { db in
-            try Row.fetchAll(db, sql: "EXPLAIN " + sql).map { $0["opcode"] as String }
         }
     }
 
