@@ -31,10 +31,13 @@ let package = Package(
             name: "AttributionCore",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
+        // `sqlite3_config`, which Swift cannot call (it is variadic).
+        .target(name: "CSQLiteConfig", linkerSettings: [.linkedLibrary("sqlite3")]),
         .target(
             name: "AttributionStore",
             dependencies: [
                 "AttributionCore",
+                "CSQLiteConfig",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),

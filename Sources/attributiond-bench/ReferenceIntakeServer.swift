@@ -1,5 +1,6 @@
 import ArgumentParser
 import AttributionCore
+import AttributionStore
 import Foundation
 import GRDB
 import HTTPTypes
@@ -14,6 +15,8 @@ import Hummingbird
 ///
 /// Measured next to `attributiond serve` in the same run, it tells how much of
 /// the gap to the bare endpoint is the daemon's own and how much is the design's.
+/// It runs the daemon's SQLite settings (`AppDatabase.sqliteConfigured`), so
+/// the two differ only in what they do with each request.
 struct ReferenceIntakeServer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reference-intake",
@@ -24,6 +27,7 @@ struct ReferenceIntakeServer: AsyncParsableCommand {
     @Option(help: "Signature timestamp tolerance in seconds.") var tolerance: Int64 = 300
 
     func run() async throws {
+        _ = AppDatabase.sqliteConfigured
         var config = Configuration()
         config.prepareDatabase { db in try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL") }
         let queue = try DatabaseQueue(path: db, configuration: config)
