@@ -117,6 +117,7 @@ extension AppDatabase {
             try await writer.write { db in
                 var result = BatchResult()
                 let statements = Statements(memoizing: db)
+                let deferred = isolating ? nil : DeferredDerivations()
                 let stillDue = try Self.attemptsOfStillDue(batch, in: db)
                 for (index, item) in batch.items.enumerated() {
                     if index >= minimum, pressure?.isWaiting == true {
@@ -127,9 +128,11 @@ extension AppDatabase {
                     try Self.applyOne(
                         seq: item.seq, eventId: item.eventId, type: item.type, attempts: attempts,
                         snapshot: { try item.snapshot.get() }, in: statements, settings: settings, retry: retry,
-                        now: now, isolating: isolating, into: &result)
+                        now: now, isolating: isolating, deferred: deferred, into: &result)
                 }
-                if !isolating { try Self.settleBatch(in: statements, settings: settings, into: &result) }
+                if let deferred {
+                    try Self.settleBatch(in: statements, settings: settings, deferred: deferred, into: &result)
+                }
                 return result
             }
         }
@@ -144,14 +147,20 @@ extension AppDatabase {
         }
     }
 
-    /// Without savepoints the events leave the ledger to this one settle at the
-    /// end of the batch: the commissions depend only on the final rows, so one
-    /// pass gives what a pass after each event would, and a transaction several
-    /// events touched is derived once. If it fails, the batch runs again with a
-    /// savepoint and a settle per event, which finds the event that caused it.
-    private static func settleBatch(in db: Statements, settings: ApplySettings, into result: inout BatchResult) throws {
-        var projector = Projector(db: db, settings: settings)
-        do { try projector.settleLedger() } catch {
+    /// Without savepoints the events leave their charges' transactions and the
+    /// ledger to this one settle at the end of the batch: both depend only on
+    /// the final facts and rows, so one pass gives what a pass after each event
+    /// would, and a transaction several events touched is derived once. If it
+    /// fails, the batch runs again with a savepoint and a settle per event,
+    /// which finds the event that caused it.
+    private static func settleBatch(
+        in db: Statements, settings: ApplySettings, deferred: DeferredDerivations, into result: inout BatchResult
+    ) throws {
+        var projector = Projector(db: db, settings: settings, deferred: deferred)
+        do {
+            try projector.deriveDeferred()
+            try projector.settleLedger()
+        } catch {
             if let e = error as? DatabaseError, e.isInterrupt { throw error }
             throw EventFailedInBatch()
         }
@@ -190,14 +199,14 @@ extension AppDatabase {
     static func applyOne(
         seq: Int64, eventId: String, type: String, attempts: Int, snapshot: () throws -> EventSnapshot,
         in db: Statements, settings: ApplySettings, retry: RetryPolicy, now: Int64,
-        isolating: Bool = true, into result: inout BatchResult
+        isolating: Bool = true, deferred: DeferredDerivations? = nil, into result: inout BatchResult
     ) throws {
         var outcome = ApplyOutcome.ignored
         var conflicts: [String] = []
         var unresolved: [(kind: String, detail: String)] = []
         var selfReferrals: [String] = []
         func write(_ snapshot: EventSnapshot) throws {
-            var projector = Projector(db: db, settings: settings, settlesEachEvent: isolating)
+            var projector = Projector(db: db, settings: settings, deferred: deferred)
             outcome = try projector.apply(snapshot)
             conflicts = projector.conflicts
             unresolved = projector.unresolved
@@ -275,6 +284,11 @@ extension DatabaseError {
 
 /// An event failed while its batch ran without savepoints; the batch runs again with them.
 struct EventFailedInBatch: Error {}
+
+/// What a batch's events leave to be derived once at its end (see `Projector.deferred`).
+final class DeferredDerivations {
+    var charges = Set<String>()
+}
 
 extension AppDatabase {
     /// Stores a local event (a signup or partner profile from the API or CLI) in

@@ -40,8 +40,7 @@ extension Projector {
         let snapshot = try customer.flatMap { try db.one(CustomerFact.select, $0, as: CustomerFact.init) }
         let keyFact = try key.flatMap { try db.one(KeyFact.select, $0, as: KeyFact.init) }
         guard snapshot != nil || keyFact != nil else { return nil }
-        var evidence = try db.all(PartnerFact.select, key, customer, as: PartnerFact.init)
-        if let customer { evidence += try db.all(Self.discountEvidence, customer, as: PartnerFact.init) }
+        let evidence = try db.all(PartnerFact.select, key, customer, as: PartnerFact.init)
         let partner = evidence.min(by: PartnerFact.isEarlier)?.partnerKey
         if let newPartner, let partner, newPartner != partner {
             conflicts.append("customer \(key ?? customer ?? "?") stays with partner \(partner), not \(newPartner)")

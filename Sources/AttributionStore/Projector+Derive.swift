@@ -5,6 +5,21 @@ import GRDB
 /// rewrites the rows of the ids it is given from facts alone, so its result
 /// does not depend on which event came last.
 extension Projector {
+    /// Derives the charge's transaction now, or notes it for `deriveDeferred`
+    /// when the batch settles once at its end.
+    func deriveChargeTransaction(_ chargeId: String) throws {
+        if let deferred { deferred.charges.insert(chargeId) } else { try recomputeChargeTransaction(chargeId) }
+    }
+
+    /// Derives what the batch's events deferred, before its ledger settles
+    /// (the ledger reads the transactions). Each derivation reads facts only,
+    /// so once at the end gives what once per event would have.
+    func deriveDeferred() throws {
+        guard let deferred else { return }
+        for charge in deferred.charges.sorted() { try recomputeChargeTransaction(charge) }
+        deferred.charges.removeAll()
+    }
+
     func recomputeChargeTransaction(_ chargeId: String) throws {
         guard let c = try db.one(ChargeFact.select, chargeId, as: ChargeFact.init) else { return }
         var keep = c.status == "succeeded" && !c.reversed && c.maxRefunded < c.amount
@@ -23,11 +38,10 @@ extension Projector {
             try db.run("DELETE FROM transactions WHERE transaction_id = ? AND source = 'charge'", chargeId)
             return
         }
-        let disputed = try db.one(Self.chargeDisputed, chargeId, c.paymentIntentId) { try $0[0] as Int64 } ?? 0
         try upsertTransaction(
             id: chargeId, source: "charge", customer: c.customerId, customerKey: c.customerKey,
             partner: c.partnerKey, product: c.productKey, amount: c.amount, refunded: c.maxRefunded,
-            disputed: disputed, currency: c.currency, livemode: c.livemode, occurredAt: c.createdAt)
+            disputed: c.disputed, currency: c.currency, livemode: c.livemode, occurredAt: c.createdAt)
     }
 
     func recomputeInvoiceTransaction(_ invoiceId: String) throws {

@@ -7,19 +7,21 @@ extension Projector {
     struct ChargeFact {
         static let select = """
             SELECT status, amount, max_refunded, reversed, invoice_id, payment_intent_id, stripe_customer_id,
-                   customer_key, partner_key, product_key, currency, livemode, created_at
-            FROM fact_charges WHERE charge_id = ?
+                   customer_key, partner_key, product_key, currency, livemode, created_at, \(Projector.chargeDisputed)
+            FROM fact_charges AS c WHERE charge_id = ?
             """
         var status: String, amount: Int64, maxRefunded: Int64, reversed: Bool
         var invoiceId: String?, paymentIntentId: String?, customerId: String?
         var customerKey: String?, partnerKey: String?, productKey: String?
         var currency: String, livemode: Bool, createdAt: Int64
+        /// What its disputes that count hold back.
+        var disputed: Int64
 
         init(_ r: Columns) throws {
             (status, amount, maxRefunded, reversed) = try (r[0], r[1], r[2], r[3])
             (invoiceId, paymentIntentId, customerId) = try (r[4], r[5], r[6])
             (customerKey, partnerKey, productKey) = try (r[7], r[8], r[9])
-            (currency, livemode, createdAt) = try (r[10], r[11], r[12])
+            (currency, livemode, createdAt, disputed) = try (r[10], r[11], r[12], r[13])
         }
     }
 
@@ -78,13 +80,19 @@ extension Projector {
         }
     }
 
-    /// The earliest partner evidence of a customer key or a Stripe customer (`fact_identity_partners`).
+    /// The earliest partner evidence of a customer key or a Stripe customer
+    /// (`fact_identity_partners`), or of a Stripe customer's partner discounts.
     struct PartnerFact {
-        /// The rows of a key (first value) and of a Stripe customer (second value).
+        /// The rows of a key (first value) and of a Stripe customer (second value), then
+        /// those of the Stripe customer's discounts: one statement for all of a row's evidence.
+        /// Lookups joined by `UNION ALL`, not one `OR`: on this table (no rowid) SQLite
+        /// serves an `OR` of two keys with a temporary index that removes duplicates.
         static let select = """
-            SELECT first_at, partner_key, last_at FROM fact_identity_partners
-            WHERE (identity_kind = 'key' AND identity = ?) OR (identity_kind = 'customer' AND identity = ?)
-            """
+            SELECT first_at, partner_key, last_at FROM fact_identity_partners WHERE identity_kind = 'key' AND identity = ?1
+            UNION ALL
+            SELECT first_at, partner_key, last_at FROM fact_identity_partners WHERE identity_kind = 'customer' AND identity = ?2
+            UNION ALL
+            """ + "\n" + Projector.discountEvidence
         var firstAt: Int64, partnerKey: String, lastAt: Int64
 
         init(_ r: Columns) throws {

@@ -35,11 +35,12 @@ extension Projector {
             first_at = min(first_at, excluded.first_at), last_at = max(last_at, excluded.last_at)
         """
 
-    /// The partner evidence of a Stripe customer's discounts whose code is a partner's, as `PartnerFact` rows.
+    /// The partner evidence of a Stripe customer (`?2`) from its discounts whose code is a partner's,
+    /// as `PartnerFact` rows; part of `PartnerFact.select`.
     static let discountEvidence = """
         SELECT d.first_at, p.partner_key, d.last_at
         FROM fact_discounts AS d JOIN promotion_codes AS p ON p.promotion_code_id = d.promotion_code_id
-        WHERE d.stripe_customer_id = ? AND p.partner_key IS NOT NULL
+        WHERE d.stripe_customer_id = ?2 AND p.partner_key IS NOT NULL
         """
 
     mutating func applyPromotionCode(_ p: PromotionCodeSnapshot) throws {

@@ -14,17 +14,21 @@ struct Projector {
     var unresolved: [(kind: String, detail: String)] = []
     /// Customers newly flagged as self-referrals (their email is their partner's); logged and counted.
     var selfReferrals: [String] = []
-    /// False when the caller settles the ledger once for many events (the worker's
-    /// batch): the triggers' `ledger_dirty` rows wait, and a transaction touched by
-    /// several events of the batch has its commission derived once.
-    var settlesEachEvent: Bool
+    /// False when the caller settles once for many events (the worker's batch,
+    /// which passes `deferred`): the triggers' `ledger_dirty` rows wait, and a
+    /// transaction touched by several events of the batch is derived once.
+    var settlesEachEvent: Bool { deferred == nil }
     /// What the ledger rows written since the last settle changed in `ledger_totals`.
     var totals = LedgerTotalsChange()
+    /// When the caller settles once for many events: the charges whose
+    /// transaction waits to be derived at the end, once however many of the
+    /// batch's events touched it (a charge and its refund, say).
+    let deferred: DeferredDerivations?
 
-    init(db: Statements, settings: ApplySettings, settlesEachEvent: Bool = true) {
+    init(db: Statements, settings: ApplySettings, deferred: DeferredDerivations? = nil) {
         self.db = db
         self.settings = settings
-        self.settlesEachEvent = settlesEachEvent
+        self.deferred = deferred
     }
 
     mutating func apply(_ snapshot: EventSnapshot) throws -> ApplyOutcome {
@@ -87,7 +91,7 @@ struct Projector {
 
     /// The charge's transaction, and in invoice mode those of the invoices it paid.
     private func recomputeTransactions(ofCharge charge: String) throws {
-        try recomputeChargeTransaction(charge)
+        try deriveChargeTransaction(charge)
         // Only invoice mode counts invoices; in charge mode this lookup would find nothing to do.
         if settings.transactionSource == .invoice {
             for invoice in try invoices(paidBy: charge) { try recomputeInvoiceTransaction(invoice) }
@@ -121,7 +125,7 @@ struct Projector {
             "SELECT charge_id FROM fact_charges WHERE charge_id = ?1 OR payment_intent_id = ?1",
             payer)
         {
-            try recomputeChargeTransaction(charge)
+            try deriveChargeTransaction(charge)
         }
     }
 
