@@ -52,6 +52,42 @@ struct BatchApplyTests {
         #expect(try db.column("SELECT partner_key FROM customers") == ["p_1"])
     }
 
+    /// A batch derives a charge's transaction once, at its end, however many of its events touched it.
+    @Test("a charge and its refunds in one batch give the rows and commissions of one event per transaction")
+    func chargeTouchedSeveralTimesInOneBatch() async throws {
+        let events = [
+            E.customer(event: "e1", created: 100, id: "cus_1", key: "k1", partner: "p_1"),
+            E.charge(event: "e2", created: 101, id: "ch_1", amount: 1000, customer: "cus_1"),
+            E.charge(event: "e3", type: "charge.refunded", created: 102, id: "ch_1", amount: 1000, refunded: 300, customer: "cus_1"),
+            E.charge(event: "e4", type: "charge.refunded", created: 103, id: "ch_1", amount: 1000, refunded: 400, customer: "cus_1"),
+            E.charge(event: "e5", created: 104, id: "ch_2", amount: 500, customer: "cus_1"),
+            E.charge(event: "e6", type: "charge.refunded", created: 105, id: "ch_2", amount: 500, refunded: 500, customer: "cus_1"),
+        ]
+        var tables: [[String]] = []
+        for limit in [200, 1] {
+            let db = try AppDatabase.makeEmpty()
+            try db.recordRuleChange(partnerKey: nil, productKey: nil, reward: .percent(bps: 1000), from: 0, now: 50)
+            try await db.deliver(events)
+            var applied = 0
+            while case let result = try await db.applyDue(limit: limit, settings: ApplySettings(), now: 1_800_000_000),
+                result.processed > 0
+            {
+                applied += result.applied.count
+            }
+            #expect(applied == events.count)
+            tables.append(
+                try db.column(
+                    """
+                    SELECT t.transaction_id || ' ' || t.amount_refunded || ' ' || ifnull(l.commission, '-')
+                    FROM transactions t LEFT JOIN ledger_commissions l USING (transaction_id) ORDER BY 1
+                    """
+                ).compactMap { $0 })
+        }
+        // The newest refund counts, the fully refunded charge is gone, its commission with it.
+        #expect(tables[0] == ["ch_1 400 60"])
+        #expect(tables[0] == tables[1])
+    }
+
     @Test("once the failing write succeeds, the retried event applies like any other")
     func retriedEventApplies() async throws {
         let db = try await Self.databaseRefusingTransaction("ch_boom")
