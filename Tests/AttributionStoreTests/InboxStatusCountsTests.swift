@@ -148,12 +148,14 @@ struct InboxWriteCostTests {
         #expect(!opcodes.contains("OpenEphemeral"))
     }
 
-    /// What the worker reads back for each charge, customer and subscription event.
+    /// What the worker reads back for each charge, customer and subscription event
+    /// (and, in invoice mode, for each charge's invoices).
     @Test(
         "the worker's per-event reads of merged facts build no temporary table",
         arguments: [
             Projector.ChargeFact.select, Projector.PartnerFact.select, Projector.CustomerFact.select,
             Projector.KeyFact.select, Projector.SubscriptionFact.select, Projector.InvoiceFact.select,
+            Projector.chargePaysInvoice, Projector.invoicesPaidByCharge,
         ])
     func factReadsBuildNoTemporaryTables(sql: String) throws {
         let db = try AppDatabase.makeEmpty()
