@@ -124,6 +124,19 @@ struct StripeEventTests {
         #expect(Timestamp.parse("yesterday") == nil)
     }
 
+    @Test("a full timestamp reads leap days and refuses dates and times that do not exist")
+    func timestampsThatDoNotExist() {
+        #expect(Timestamp.parse("2024-02-29T00:00:00Z") == 1_709_164_800)
+        #expect(Timestamp.parse("2000-02-29T12:00:00Z") == 951_825_600)
+        for text in [
+            "2026-02-29T00:00:00Z", "1900-02-29T00:00:00Z", "2026-04-31T00:00:00Z", "2026-13-01T00:00:00Z",
+            "2026-00-10T00:00:00Z", "2026-01-00T00:00:00Z", "2026-01-01T24:00:00Z", "2026-01-01T23:60:00Z",
+            "2026-01-01T00:00:00z", "2026-01-01 00:00:00Z", "+026-01-01T00:00:00Z",
+        ] {
+            #expect(Timestamp.parse(text) == nil, "\(text)")
+        }
+    }
+
     @Test("timestamps format as an independent calendar computation does, from year 0001 to 9999, and parse back")
     func timestampsMatchReference() {
         var rng = SeededGenerator(seed: 42)
