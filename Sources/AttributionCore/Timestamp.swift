@@ -49,7 +49,7 @@ public enum Timestamp {
     /// the calendar's arithmetic; nil for anything else, which `loose` reads
     /// (or refuses) as before. The ledger reads a transaction's time for every
     /// commission it derives: `loose` took 2.8 µs a call (split, `Int` of each
-    /// part, `timegm`, and `iso` again to refuse dates that do not exist), this 0.1.
+    /// part, `timegm`, and `iso` again to refuse dates that do not exist), this 0.04.
     private static func canonical(_ text: String) -> Int64? {
         var text = text
         return text.withUTF8 { b -> Int64? in
