@@ -128,7 +128,7 @@ extension AppDatabase {
                     try Self.applyOne(
                         seq: item.seq, eventId: item.eventId, type: item.type, attempts: attempts,
                         snapshot: { try item.snapshot.get() }, in: statements, settings: settings, retry: retry,
-                        now: now, isolating: isolating, deferred: deferred, into: &result)
+                        now: now, deferred: deferred, into: &result)
                 }
                 if let deferred {
                     try Self.settleBatch(in: statements, settings: settings, deferred: deferred, into: &result)
@@ -191,16 +191,18 @@ extension AppDatabase {
             retry: retry, now: now, into: &result)
     }
 
-    /// Applies one event with its inbox status change. With `isolating`, inside
-    /// a savepoint, so a failure rolls back this event alone and is written onto
-    /// its row; without, a failure while writing throws `EventFailedInBatch`
-    /// and the caller rolls back the whole transaction. A payload that cannot be
-    /// read fails the same way either way: nothing was written for it yet.
+    /// Applies one event with its inbox status change. Without `deferred`
+    /// (isolating), inside a savepoint, so a failure rolls back this event alone
+    /// and is written onto its row; with it (the batch settles at its end), a
+    /// failure while writing throws `EventFailedInBatch` and the caller rolls
+    /// back the whole transaction. A payload that cannot be read fails the same
+    /// way either way: nothing was written for it yet.
     static func applyOne(
         seq: Int64, eventId: String, type: String, attempts: Int, snapshot: () throws -> EventSnapshot,
         in db: Statements, settings: ApplySettings, retry: RetryPolicy, now: Int64,
-        isolating: Bool = true, deferred: DeferredDerivations? = nil, into result: inout BatchResult
+        deferred: DeferredDerivations? = nil, into result: inout BatchResult
     ) throws {
+        let isolating = deferred == nil
         var outcome = ApplyOutcome.ignored
         var conflicts: [String] = []
         var unresolved: [(kind: String, detail: String)] = []
