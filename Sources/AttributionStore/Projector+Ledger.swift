@@ -184,8 +184,8 @@ extension Projector {
         // by the dirty identity itself even when no row holds it any more.
         let keys = Set((kind == "k" ? [id] : []) + [row?.key].compactMap { $0 })
         let customers = Set((kind == "c" ? [id] : []) + [row?.customer].compactMap { $0 })
-        for key in [row?.key].compactMap({ $0 }) { settled.insert("k" + key) }
-        for customer in [row?.customer].compactMap({ $0 }) { settled.insert("c" + customer) }
+        if let key = row?.key { settled.insert("k" + key) }
+        if let customer = row?.customer { settled.insert("c" + customer) }
         for key in keys {
             try db.run("INSERT OR IGNORE INTO ledger_dirty SELECT 't', transaction_id FROM transactions WHERE customer_key = ?", key)
         }
